@@ -1,0 +1,69 @@
+import { BaseChatModel, type BaseChatModelCallOptions, type BindToolsInput } from '@langchain/core/language_models/chat_models';
+import { AIMessage, type BaseMessage, isAIMessage, isHumanMessage, isToolMessage } from '@langchain/core/messages';
+import type { ChatResult } from '@langchain/core/outputs';
+import { writeAnswer } from './answer-writer.ts';
+import { planRequest } from './plan-request.ts';
+
+export interface OfflineCallOptions extends BaseChatModelCallOptions {
+  tools?: BindToolsInput[];
+}
+
+export interface OfflinePlannerFields {
+  /** Deployment names the fleet knows, so names without a size ("chat-prod") are recognised too. */
+  knownDeployments?: () => readonly string[];
+}
+
+/**
+ * The embedded default "LLM": a LangChain chat model whose replies are computed, not
+ * sampled. Given a person's message it answers with tool calls chosen by the rule-based
+ * planner; given tool results it writes the answer from their summaries. Because it is a
+ * chat model like any other, the agent loop is the same with or without an API key.
+ */
+export class OfflinePlannerChatModel extends BaseChatModel<OfflineCallOptions> {
+  private callCounter = 0;
+
+  constructor(private readonly fields: OfflinePlannerFields = {}) {
+    super({});
+  }
+
+  _llmType(): string {
+    return 'offline-planner';
+  }
+
+  override bindTools(tools: BindToolsInput[], kwargs?: Partial<OfflineCallOptions>) {
+    return this.withConfig({ ...kwargs, tools });
+  }
+
+  async _generate(messages: BaseMessage[], options: this['ParsedCallOptions']): Promise<ChatResult> {
+    const message = this.respond(messages, new Set((options.tools ?? []).map(toolName)));
+    return { generations: [{ text: typeof message.content === 'string' ? message.content : '', message }] };
+  }
+
+  private respond(messages: BaseMessage[], available: Set<string>): AIMessage {
+    const last = messages[messages.length - 1];
+    if (last && isToolMessage(last)) {
+      // Results of this turn's calls: everything after the last AI message that asked for them.
+      const askedAt = messages.findLastIndex((m) => isAIMessage(m) && (m.tool_calls?.length ?? 0) > 0);
+      return new AIMessage(writeAnswer(messages.slice(askedAt + 1).filter(isToolMessage)));
+    }
+    const request = last && isHumanMessage(last) ? last.text : '';
+    const plan = planRequest(request, this.fields.knownDeployments?.() ?? []);
+    if (plan.kind === 'clarify') return new AIMessage(plan.question);
+    const usable = plan.calls.filter((call) => available.size === 0 || available.has(call.tool));
+    if (usable.length === 0) return new AIMessage('None of the tools that request needs is enabled here.');
+    return new AIMessage({
+      content: '',
+      tool_calls: usable.map((call) => ({
+        id: `offline_call_${++this.callCounter}`,
+        name: call.tool,
+        args: call.args,
+        type: 'tool_call' as const,
+      })),
+    });
+  }
+}
+
+function toolName(tool: BindToolsInput): string {
+  const value = tool as { name?: string; function?: { name?: string } };
+  return value.function?.name ?? value.name ?? '';
+}

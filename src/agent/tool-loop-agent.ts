@@ -1,0 +1,140 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { AIMessage, type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import type { Runnable } from '@langchain/core/runnables';
+import { AppError, describeError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { AssistantMetrics } from '../observability/metrics.ts';
+import type { ToolResult } from '../tools/tool-definition.ts';
+import type { ToolExecutor } from '../tools/tool-executor.ts';
+import { renderForModel } from './result-budget.ts';
+
+export interface AgentOptions {
+  model: BaseChatModel;
+  provider: string;
+  modelName: string;
+  executor: ToolExecutor;
+  systemPrompt: string;
+  maxSteps: number;
+  resultMaxChars: number;
+  metrics: AssistantMetrics;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface ToolRun {
+  tool: string;
+  args: unknown;
+  result: ToolResult;
+}
+
+export interface AgentTurn {
+  answer: string;
+  /** The messages this turn added (the person's, the model's, the tools'), for thread memory. */
+  messages: BaseMessage[];
+  toolRuns: ToolRun[];
+  steps: number;
+  hitStepLimit: boolean;
+}
+
+export interface TurnInput {
+  history: BaseMessage[];
+  text: string;
+  threadId: string;
+  userId: string;
+}
+
+/**
+ * The one agent loop: the model chooses tools, the executor runs them, results go back
+ * to the model (within the context budget), until the model answers or the step limit
+ * is reached. The same loop serves the offline planner and any OpenAI-compatible model.
+ */
+export class ToolLoopAgent {
+  private readonly bound: Runnable<BaseMessage[], AIMessage>;
+
+  constructor(private readonly options: AgentOptions) {
+    const tools = options.executor.specs().map((spec) => ({ type: 'function' as const, function: spec }));
+    if (!options.model.bindTools) throw new AppError('llm_no_tools', `${options.provider} model cannot call tools`);
+    this.bound = options.model.bindTools(tools) as Runnable<BaseMessage[], AIMessage>;
+  }
+
+  /** Asks the model for its first step only and returns the tool calls it would make, executing nothing. */
+  async plan(text: string): Promise<{ calls: Array<{ tool: string; args: Record<string, unknown> }>; reply: string }> {
+    const reply = await this.callModel([this.system(), new HumanMessage(text)]);
+    return { calls: (reply.tool_calls ?? []).map((call) => ({ tool: call.name, args: call.args })), reply: reply.text };
+  }
+
+  async run(input: TurnInput): Promise<AgentTurn> {
+    const human = new HumanMessage(input.text);
+    const added: BaseMessage[] = [human];
+    const conversation: BaseMessage[] = [this.system(), ...input.history, human];
+    const toolRuns: ToolRun[] = [];
+
+    for (let step = 1; step <= this.options.maxSteps; step++) {
+      const reply = await this.callModel(conversation);
+      conversation.push(reply);
+      added.push(reply);
+      const calls = reply.tool_calls ?? [];
+      if (calls.length === 0) {
+        return {
+          answer: reply.text.trim() || '(the model returned an empty answer)',
+          messages: added,
+          toolRuns,
+          steps: step,
+          hitStepLimit: false,
+        };
+      }
+      for (const call of calls) {
+        const result = await this.options.executor.execute(call.name, call.args, {
+          threadId: input.threadId,
+          userId: input.userId,
+          now: this.now(),
+        });
+        toolRuns.push({ tool: call.name, args: call.args, result });
+        const message = new ToolMessage({
+          content: renderForModel(result, this.options.resultMaxChars),
+          tool_call_id: call.id ?? `${call.name}_${step}`,
+          name: call.name,
+          status: result.status === 'error' ? 'error' : 'success',
+        });
+        conversation.push(message);
+        added.push(message);
+      }
+    }
+
+    const found = toolRuns.map((run) => `• ${run.tool}: ${run.result.summary}`).join('\n');
+    const answer = `I stopped after ${this.options.maxSteps} steps (AGENT_MAX_STEPS) without a final answer.${found ? ` What the tools found so far:\n${found}` : ''}`;
+    added.push(new AIMessage(answer));
+    return { answer, messages: added, toolRuns, steps: this.options.maxSteps, hitStepLimit: true };
+  }
+
+  private system(): SystemMessage {
+    const now = this.now();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return new SystemMessage(`${this.options.systemPrompt}\n\nCurrent time: ${now.toISOString()} (time zone ${zone}).`);
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private async callModel(messages: BaseMessage[]): Promise<AIMessage> {
+    const { provider, modelName, metrics } = this.options;
+    const started = performance.now();
+    try {
+      const reply = await this.bound.invoke(messages);
+      metrics.llmCallSeconds.observe({ provider, model: modelName, outcome: 'ok' }, (performance.now() - started) / 1000);
+      const usage = reply.usage_metadata;
+      if (usage) {
+        metrics.llmTokens.inc({ provider, model: modelName, kind: 'prompt' }, usage.input_tokens);
+        metrics.llmTokens.inc({ provider, model: modelName, kind: 'completion' }, usage.output_tokens);
+      }
+      return reply;
+    } catch (error) {
+      metrics.llmCallSeconds.observe({ provider, model: modelName, outcome: 'error' }, (performance.now() - started) / 1000);
+      this.options.logger.error({ err: error, provider, model: modelName }, 'LLM call failed');
+      throw new AppError('llm_failed', `The language model (${provider}, ${modelName}) failed: ${describeError(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { createInterface } from 'node:readline';
+import type { ConversationService } from '../../conversation/conversation-service.ts';
+import { HELP_TEXT } from '../../conversation/examples.ts';
+import type { ThreadRepository } from '../../store/thread-repository.ts';
+
+export interface TerminalChatOptions {
+  conversation: ConversationService;
+  threads: Pick<ThreadRepository, 'clear'>;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  threadId: string;
+  userId: string;
+  /** Whether to show a prompt and the banner (a terminal), or just answer lines (a pipe). */
+  interactive: boolean;
+  banner?: string;
+}
+
+const COMMANDS = '/help (examples), /new (forget this conversation), /quit';
+
+/**
+ * The local chat surface: reads lines, sends them through the conversation service and
+ * prints the answers. It only translates; everything else happens behind the service.
+ * Resolves when the input ends or the person types /quit.
+ */
+export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
+  const { conversation, output, threadId, userId } = options;
+  const rl = createInterface({ input: options.input, output, terminal: options.interactive, prompt: 'you> ' });
+  const write = (text: string) => output.write(`${text}\n`);
+  if (options.interactive) {
+    if (options.banner) write(options.banner);
+    write(`Commands: ${COMMANDS}.`);
+    rl.prompt();
+  }
+  try {
+    for await (const line of rl) {
+      const text = line.trim();
+      if (text.startsWith('/') && !text.startsWith('//')) {
+        const command = text.split(/\s+/)[0]?.toLowerCase();
+        if (command === '/quit' || command === '/exit') break;
+        if (command === '/new') {
+          options.threads.clear(threadId);
+          write('Started a new conversation; I have forgotten this thread.');
+        } else if (command === '/help') {
+          write(`${HELP_TEXT}\nCommands: ${COMMANDS}.`);
+        } else {
+          write(`Unknown command ${command}. Commands: ${COMMANDS}. Anything else is a question for me.`);
+        }
+      } else {
+        const reply = await conversation.handle({ surface: 'local', threadId, userId, text });
+        write(reply.text);
+      }
+      if (options.interactive) rl.prompt();
+    }
+  } finally {
+    rl.close();
+  }
+}

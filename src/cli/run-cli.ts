@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createAssistant } from '../app.ts';
+import { runTerminalChat } from '../chat/local/terminal-chat.ts';
+import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
+import { describeError } from '../errors.ts';
+import { createLogger } from '../observability/logger.ts';
+import { ThreadRepository } from '../store/thread-repository.ts';
+
+const USAGE = `Usage: llmops <command> [options]
+
+Commands:
+  chat                         chat in the terminal (no HTTP server)
+  chat --once "<request>"      answer one request and exit; --thread NAME continues a conversation
+  plan "<request>" [--json]    print the tool calls the configured planner would make, executing nothing
+  estimate <model> [--dtype D] [--context N] [--concurrency N] [--gpu TYPE] [--gpus N] [--json]
+                               GPU memory and count to serve a model (the estimate_resources tool)
+  help                         this text
+
+From a checkout: npm run -s llmops -- <command> [options]`;
+
+class UsageError extends Error {}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+/** Runs one `llmops` command and returns its exit code: 0 done, 1 failed, 2 wrong usage. Never throws. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await runCommand(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`llmops: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    io.stderr.write(`${error instanceof ConfigError ? error.message : `llmops: ${describeError(error)}`}\n`);
+    return 1;
+  }
+}
+
+async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (!['chat', 'plan', 'estimate'].includes(command)) {
+    io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  loadDotEnv();
+  const config = loadConfig();
+  // Commands print results on stdout; logs go to stderr, quiet unless LOG_LEVEL asks.
+  const logger = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', io.stderr);
+  const assistant = createAssistant(config, logger, { defaultMetrics: false });
+  try {
+    const user = `local:${userInfo().username}`;
+    if (command === 'chat') {
+      const { values } = parse(rest, { once: { type: 'string' }, thread: { type: 'string' } }, 0);
+      const threadId = values.thread ? `cli:${values.thread}` : values.once !== undefined ? `cli:once:${randomUUID()}` : user;
+      if (values.once !== undefined) {
+        const reply = await assistant.conversation.handle({ surface: 'cli', threadId, userId: user, text: values.once });
+        io.stdout.write(`${reply.text}\n`);
+        return reply.kind === 'answer' ? 0 : 1;
+      }
+      await runTerminalChat({
+        conversation: assistant.conversation,
+        threads: new ThreadRepository(assistant.db),
+        input: io.stdin,
+        output: io.stdout,
+        threadId,
+        userId: user,
+        interactive: Boolean((io.stdin as NodeJS.ReadStream).isTTY),
+        banner: `LLM Ops Assistant (${assistant.provider}: ${assistant.modelName}).`,
+      });
+      return 0;
+    }
+    if (command === 'plan') {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, 1);
+      const { calls, reply } = await assistant.agent.plan(positionals.join(' '));
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify(calls)}\n`);
+        if (calls.length === 0 && reply) io.stderr.write(`${reply}\n`);
+      } else {
+        io.stdout.write(
+          calls.length === 0
+            ? `No tool call. The planner says: ${reply}\n`
+            : `${calls.map((c) => `${c.tool} ${JSON.stringify(c.args)}`).join('\n')}\n`,
+        );
+      }
+      return 0;
+    }
+    const { values, positionals } = parse(
+      rest,
+      {
+        dtype: { type: 'string' },
+        context: { type: 'string' },
+        concurrency: { type: 'string' },
+        gpu: { type: 'string' },
+        gpus: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      1,
+    );
+    const args = {
+      model: positionals.join(' '),
+      ...(values.dtype !== undefined ? { dtype: values.dtype } : {}),
+      ...(values.context !== undefined ? { context_length: integerOption('--context', values.context) } : {}),
+      ...(values.concurrency !== undefined ? { concurrency: integerOption('--concurrency', values.concurrency) } : {}),
+      ...(values.gpu !== undefined ? { gpu_type: values.gpu } : {}),
+      ...(values.gpus !== undefined ? { gpu_count: integerOption('--gpus', values.gpus) } : {}),
+    };
+    const result = await assistant.executor.execute('estimate_resources', args, {
+      threadId: 'cli:estimate',
+      userId: user,
+      now: new Date(),
+    });
+    if (result.status === 'error') {
+      io.stderr.write(`llmops estimate: ${result.summary}\n`);
+      return 1;
+    }
+    io.stdout.write(values.json && 'data' in result ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.summary}\n`);
+    return 0;
+  } finally {
+    assistant.close();
+  }
+}
+
+type OptionSpec = Record<string, { type: 'string' } | { type: 'boolean' }>;
+
+function parse<const Options extends OptionSpec>(args: string[], options: Options, minPositionals: number) {
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    if (parsed.positionals.length < minPositionals) throw new UsageError('a request or model name is missing');
+    return parsed;
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+}
+
+function integerOption(name: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`${name} must be a positive whole number, got "${value}"`);
+  return number;
+}

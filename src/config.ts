@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Raised when the environment does not describe a runnable assistant; lists every problem at once. */
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const integer = (min: number, max: number) => {
+  const expected = `must be a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: expected })
+    .int({ error: expected })
+    .min(min, { error: expected })
+    .max(max, { error: expected });
+};
+
+const url = z.url({ error: 'must be an absolute URL such as http://localhost:8000/v1' });
+
+/** Every setting the assistant reads. Keep `.env.example` in step with this schema. */
+const envSchema = z.object({
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LLM_PROVIDER: z.enum(['offline', 'openai'], { error: 'must be "offline" or "openai"' }).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: url.optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: integer(1000, 600_000).default(60_000),
+  AGENT_MAX_STEPS: integer(1, 50).default(8),
+  TOOL_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  TOOL_RESULT_MAX_CHARS: integer(500, 200_000).default(6_000),
+  THREAD_HISTORY_MESSAGES: integer(2, 500).default(40),
+  MAX_MESSAGE_CHARS: integer(100, 40_000).default(16_000),
+});
+
+type RawEnv = z.infer<typeof envSchema>;
+
+export interface Config extends Omit<RawEnv, 'LLM_PROVIDER'> {
+  LLM_PROVIDER: 'offline' | 'openai';
+  DATA_DIR: string;
+}
+
+/** Names every variable the schema knows, for `.env.example` checks and documentation. */
+export const configVariables = Object.keys(envSchema.shape);
+
+/**
+ * Validates the environment once. Empty strings count as unset, so `FOO=` in a `.env`
+ * file means "use the default" rather than "an empty value".
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const key of configVariables) {
+    const value = env[key]?.trim();
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        const value = cleaned[name];
+        return `${name}${value === undefined ? '' : `=${JSON.stringify(redactValue(name, value))}`}: ${issue.message}`;
+      }),
+    );
+  }
+  const raw = parsed.data;
+  const problems: string[] = [];
+  const provider = raw.LLM_PROVIDER ?? (raw.OPENAI_API_KEY ? 'openai' : 'offline');
+  if (provider === 'openai' && !raw.OPENAI_API_KEY && !raw.OPENAI_BASE_URL) {
+    problems.push(
+      'LLM_PROVIDER=openai: needs OPENAI_API_KEY (OpenAI, Azure OpenAI) or OPENAI_BASE_URL (a vLLM or Ollama server that takes no key); set one, or unset LLM_PROVIDER to use the offline planner',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...raw, LLM_PROVIDER: provider, DATA_DIR: resolve(raw.DATA_DIR) };
+}
+
+/** Reads `.env` from the working directory into `process.env` when present; real env vars win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+function redactValue(name: string, value: string): string {
+  return /KEY|TOKEN|SECRET|PASSWORD/.test(name) ? '***' : value;
+}

@@ -1,0 +1,92 @@
+import { AIMessage, HumanMessage } from '@langchain/core/messages';
+import type { AgentTurn, ToolLoopAgent, ToolRun } from '../agent/tool-loop-agent.ts';
+import { describeError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { AssistantMetrics } from '../observability/metrics.ts';
+import type { ThreadRepository } from '../store/thread-repository.ts';
+
+export type Surface = 'local' | 'cli' | 'slack' | 'alertmanager' | 'test';
+
+export interface IncomingMessage {
+  surface: Surface;
+  /** Stable per conversation: a terminal session, a Slack thread. */
+  threadId: string;
+  userId: string;
+  text: string;
+}
+
+export interface Reply {
+  /** `answer` from the agent, `rejected` for input not taken, `failed` when the agent could not finish. */
+  kind: 'answer' | 'rejected' | 'failed';
+  text: string;
+  toolRuns: ToolRun[];
+}
+
+export interface ConversationOptions {
+  agent: ToolLoopAgent;
+  threads: ThreadRepository;
+  metrics: AssistantMetrics;
+  logger: Logger;
+  maxMessageChars: number;
+  historyMessages: number;
+}
+
+/**
+ * The one entry point for every surface (terminal, Slack, Alertmanager, tests): checks the
+ * input, loads the thread's memory, runs the agent and stores the turn. Turns of one
+ * thread run one after another, so memory stays in order.
+ */
+export class ConversationService {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: ConversationOptions) {}
+
+  handle(message: IncomingMessage): Promise<Reply> {
+    const previous = this.queues.get(message.threadId) ?? Promise.resolve();
+    const turn = previous.then(() => this.process(message));
+    const settled = turn.catch(() => undefined);
+    this.queues.set(message.threadId, settled);
+    void settled.then(() => {
+      if (this.queues.get(message.threadId) === settled) this.queues.delete(message.threadId);
+    });
+    return turn;
+  }
+
+  private async process(message: IncomingMessage): Promise<Reply> {
+    const { metrics, logger, threads } = this.options;
+    const text = message.text.replaceAll('\u0000', '').trim();
+    const rejection = this.check(text);
+    if (rejection) {
+      metrics.turns.inc({ surface: message.surface, outcome: 'rejected' });
+      return { kind: 'rejected', text: rejection, toolRuns: [] };
+    }
+
+    const history = threads.recent(message.threadId, this.options.historyMessages);
+    let turn: AgentTurn;
+    try {
+      turn = await this.options.agent.run({ history, text, threadId: message.threadId, userId: message.userId });
+    } catch (error) {
+      const reply = `Sorry, I could not finish that: ${describeError(error)}`;
+      logger.error({ err: error, thread: message.threadId }, 'turn failed');
+      // Keep the question and the failure in memory, so a follow-up ("try again") has context.
+      threads.append(message.threadId, message.surface, [new HumanMessage(text), new AIMessage(reply)], message.userId);
+      metrics.turns.inc({ surface: message.surface, outcome: 'failed' });
+      return { kind: 'failed', text: reply, toolRuns: [] };
+    }
+    threads.append(message.threadId, message.surface, turn.messages, message.userId);
+    metrics.turns.inc({ surface: message.surface, outcome: 'answer' });
+    logger.info({ thread: message.threadId, steps: turn.steps, tools: turn.toolRuns.map((r) => r.tool) }, 'turn answered');
+    return { kind: 'answer', text: turn.answer, toolRuns: turn.toolRuns };
+  }
+
+  private check(text: string): string | undefined {
+    if (text === '') {
+      return 'Your message is empty. Ask me about your models, e.g. "status of mistral-7b" or "p95 TTFT of llama-3-8b in the last hour".';
+    }
+    const limit = this.options.maxMessageChars;
+    if (text.length > limit) {
+      return `Your message is ${text.length.toLocaleString('en-US')} characters long; I take at most ${limit.toLocaleString('en-US')} (MAX_MESSAGE_CHARS). Ask a shorter question; for logs, name the deployment and time range and I will read them myself.`;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createAssistant } from './app.ts';
+import { runTerminalChat } from './chat/local/terminal-chat.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { describeError } from './errors.ts';
+import { createHttpServer, listen } from './http/http-server.ts';
+import { createLogger } from './observability/logger.ts';
+import { ThreadRepository } from './store/thread-repository.ts';
+
+/**
+ * `npm start`: the HTTP port (/healthz, /metrics) plus, on a terminal, the local chat;
+ * without a terminal it runs as a service until SIGINT or SIGTERM.
+ */
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadConfig();
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // On a terminal the chat owns the screen, so logs go to a file; a service logs JSON to stdout.
+  let logFile: string | undefined;
+  if (interactive) {
+    mkdirSync(join(config.DATA_DIR, 'logs'), { recursive: true });
+    logFile = join(config.DATA_DIR, 'logs', 'assistant.log');
+  }
+  const logger = createLogger(config.LOG_LEVEL, logFile ? pino.destination({ dest: logFile, sync: false }) : process.stdout);
+  const assistant = createAssistant(config, logger);
+  const server = createHttpServer({
+    metrics: assistant.metrics,
+    logger,
+    health: () => {
+      let database = 'ok';
+      try {
+        assistant.db.prepare('SELECT 1').get();
+      } catch (error) {
+        database = describeError(error);
+      }
+      return {
+        ok: database === 'ok',
+        checks: { database },
+        provider: assistant.provider,
+        model: assistant.modelName,
+        uptime_s: Math.round(process.uptime()),
+      };
+    },
+  });
+
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping');
+    server.close();
+    server.closeAllConnections();
+    assistant.close();
+    logger.flush?.();
+    process.exitCode = code;
+  };
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
+
+  let port: number;
+  try {
+    port = await listen(server, config.PORT, config.HOST);
+  } catch (error) {
+    assistant.close();
+    throw error;
+  }
+  logger.info({ port, host: config.HOST, provider: assistant.provider, model: assistant.modelName }, 'assistant started');
+
+  if (interactive) {
+    await runTerminalChat({
+      conversation: assistant.conversation,
+      threads: new ThreadRepository(assistant.db),
+      input: process.stdin,
+      output: process.stdout,
+      threadId: `local:${userInfo().username}`,
+      userId: `local:${userInfo().username}`,
+      interactive: true,
+      banner: `LLM Ops Assistant: ${assistant.provider} planner (${assistant.modelName}); http://${config.HOST}:${port}/healthz and /metrics; logs in ${logFile}.`,
+    });
+    stop(0);
+  } else {
+    logger.info('standard input is not a terminal: running as a service without the chat prompt until SIGTERM');
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : `llmops: ${describeError(error)}`}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+
+/** How much harm a call can do; decides whether a human must approve it (the gate is its own module). */
+export type Risk = 'read' | 'write' | 'dangerous';
+
+/**
+ * What every tool returns. `summary` is one or two sentences for the model and for
+ * people; `data` is structured for rendering. `unavailable` means the capability is
+ * in the catalogue but not built into this release yet.
+ */
+export type ToolResult =
+  | { status: 'ok'; summary: string; data?: unknown }
+  | { status: 'no_data'; summary: string; data?: unknown }
+  | { status: 'error'; summary: string; code: string; data?: unknown }
+  | { status: 'proposal'; summary: string; proposalId: number; data?: unknown }
+  | { status: 'unavailable'; summary: string };
+
+/** Who asked and where, passed to every handler so results can be attributed and audited. */
+export interface ToolContext {
+  threadId: string;
+  userId: string;
+  now: Date;
+  signal: AbortSignal;
+}
+
+export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
+  name: string;
+  /** What the tool does and when to pick it; the model reads this. */
+  description: string;
+  input: Schema;
+  /** Risk may depend on the arguments (for example prod deploys are dangerous). */
+  risk: (args: z.infer<Schema>) => Risk;
+  /** Absent while the capability is not built yet; the executor then answers `unavailable`. */
+  handler?: (args: z.infer<Schema>, context: ToolContext) => Promise<ToolResult>;
+}
+
+/** Keeps each tool file's types precise while the catalogue holds them uniformly. */
+export function defineTool<Schema extends z.ZodObject>(definition: ToolDefinition<Schema>): ToolDefinition {
+  return definition as unknown as ToolDefinition;
+}

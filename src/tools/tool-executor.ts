@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { AppError, describeError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { AssistantMetrics } from '../observability/metrics.ts';
+import type { Risk, ToolContext, ToolDefinition, ToolResult } from './tool-definition.ts';
+
+/** A validated call that needs a human decision before it may run. */
+export interface GatedCall {
+  tool: ToolDefinition;
+  args: Record<string, unknown>;
+  risk: Exclude<Risk, 'read'>;
+  context: Omit<ToolContext, 'signal'>;
+}
+
+/** Turns a risky call into a proposal (the approvals module); never executes it. */
+export type ApprovalGate = (call: GatedCall) => Promise<ToolResult>;
+
+/** What the model is given to choose from: OpenAI-style function specs built from the zod schemas. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface ToolExecutorOptions {
+  timeoutMs: number;
+  metrics: AssistantMetrics;
+  logger: Logger;
+  gate?: ApprovalGate | undefined;
+}
+
+/**
+ * The one place where tools run, whoever asks (agent, slash command, local chat):
+ * arguments are validated, risky calls go to the gate, read calls run under a timeout,
+ * and every failure comes back as a result the model and people can read.
+ */
+export class ToolExecutor {
+  private readonly byName: Map<string, ToolDefinition>;
+
+  constructor(
+    readonly tools: readonly ToolDefinition[],
+    private readonly options: ToolExecutorOptions,
+  ) {
+    this.byName = new Map(tools.map((tool) => [tool.name, tool]));
+  }
+
+  specs(): ToolSpec[] {
+    return this.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    }));
+  }
+
+  async execute(name: string, rawArgs: unknown, context: Omit<ToolContext, 'signal'>): Promise<ToolResult> {
+    const started = performance.now();
+    const result = await this.run(name, rawArgs, context);
+    const label = this.byName.has(name) ? name : 'unknown';
+    this.options.metrics.toolCallSeconds.observe({ tool: label, status: result.status }, (performance.now() - started) / 1000);
+    if (result.status === 'error') this.options.metrics.toolFailures.inc({ tool: label, reason: result.code });
+    this.options.logger.info(
+      { tool: name, status: result.status, ms: Math.round(performance.now() - started), thread: context.threadId },
+      'tool call',
+    );
+    return result;
+  }
+
+  private async run(name: string, rawArgs: unknown, context: Omit<ToolContext, 'signal'>): Promise<ToolResult> {
+    const tool = this.byName.get(name);
+    if (!tool) {
+      return failure('unknown_tool', `There is no tool named "${name}". Tools: ${[...this.byName.keys()].join(', ')}.`);
+    }
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      return failure('invalid_arguments', `${name}: invalid arguments: ${describeIssues(parsed.error)}`);
+    }
+    const args = parsed.data as Record<string, unknown>;
+    if (!tool.handler) {
+      return { status: 'unavailable', summary: `${name} is not available yet in this release.` };
+    }
+    const risk = tool.risk(args);
+    if (risk !== 'read') {
+      if (!this.options.gate) {
+        return failure(
+          'approval_unavailable',
+          `${name} (${risk}) needs a human approval, and the approval gate is not available yet in this release; nothing was changed.`,
+        );
+      }
+      return this.options.gate({ tool, args, risk, context });
+    }
+    return this.runWithTimeout(tool, args, context);
+  }
+
+  private async runWithTimeout(
+    tool: ToolDefinition,
+    args: Record<string, unknown>,
+    context: Omit<ToolContext, 'signal'>,
+  ): Promise<ToolResult> {
+    const handler = tool.handler as NonNullable<ToolDefinition['handler']>;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<ToolResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve(failure('timeout', `${tool.name} did not finish within ${this.options.timeoutMs} ms and was stopped.`));
+      }, this.options.timeoutMs);
+    });
+    try {
+      return await Promise.race([handler(args, { ...context, signal: controller.signal }), timeout]);
+    } catch (error) {
+      const code = AppError.isInstance(error) ? error.code : 'tool_failed';
+      if (!AppError.isInstance(error)) this.options.logger.error({ err: error, tool: tool.name }, 'tool threw');
+      return failure(code, `${tool.name} failed: ${describeError(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function failure(code: string, summary: string): ToolResult {
+  return { status: 'error', code, summary };
+}
+
+/** "field `range`: expected …; field `replicas`: …" — names each wrong field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
+      return path ? `field \`${path}\`: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}

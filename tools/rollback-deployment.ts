@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { deploymentName, environment } from '../src/tools/common-fields.ts';
+import { defineTool } from '../src/tools/tool-definition.ts';
+
+export default defineTool({
+  name: 'rollback_deployment',
+  description:
+    'Roll a deployment back to its previous version, or to a named version. Always needs a human approval; the call only proposes it.',
+  input: z.object({
+    deployment: deploymentName,
+    environment: environment.optional(),
+    to_version: z.string().trim().min(1).max(64).optional().describe('Version to return to; default the previous one'),
+  }),
+  risk: () => 'dangerous',
+});

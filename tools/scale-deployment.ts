@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { deploymentName, environment } from '../src/tools/common-fields.ts';
+import { defineTool } from '../src/tools/tool-definition.ts';
+
+export default defineTool({
+  name: 'scale_deployment',
+  description:
+    'Change the number of replicas of a deployment. Scaling to zero, or in prod, needs a human approval; the call only proposes it.',
+  input: z.object({
+    deployment: deploymentName,
+    environment: environment.optional(),
+    replicas: z.number().int().min(0).max(256).describe('Target replica count'),
+  }),
+  // An unnamed environment may be prod, so it is treated as prod.
+  risk: (args) => (args.replicas === 0 || (args.environment !== 'staging' && args.environment !== 'dev') ? 'dangerous' : 'write'),
+});
