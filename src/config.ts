@@ -20,7 +20,7 @@ const integer = (min: number, max: number) => {
     .max(max, { error: expected });
 };
 
-const url = z.url({ error: 'must be an absolute URL such as http://localhost:8000/v1' });
+const url = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as http://localhost:8000/v1' });
 
 /** Every setting the assistant reads. Keep `.env.example` in step with this schema. */
 const envSchema = z.object({

@@ -68,13 +68,25 @@ export class ToolLoopAgent {
     const added: BaseMessage[] = [human];
     const conversation: BaseMessage[] = [this.system(), ...input.history, human];
     const toolRuns: ToolRun[] = [];
+    const record = (callId: string, tool: string, args: unknown, result: ToolResult) => {
+      toolRuns.push({ tool, args, result });
+      const message = new ToolMessage({
+        content: renderForModel(result, this.options.resultMaxChars),
+        tool_call_id: callId,
+        name: tool,
+        status: result.status === 'error' ? 'error' : 'success',
+      });
+      conversation.push(message);
+      added.push(message);
+    };
 
     for (let step = 1; step <= this.options.maxSteps; step++) {
       const reply = await this.callModel(conversation);
       conversation.push(reply);
       added.push(reply);
       const calls = reply.tool_calls ?? [];
-      if (calls.length === 0) {
+      const malformed = reply.invalid_tool_calls ?? [];
+      if (calls.length === 0 && malformed.length === 0) {
         return {
           answer: reply.text.trim() || '(the model returned an empty answer)',
           messages: added,
@@ -89,15 +101,16 @@ export class ToolLoopAgent {
           userId: input.userId,
           now: this.now(),
         });
-        toolRuns.push({ tool: call.name, args: call.args, result });
-        const message = new ToolMessage({
-          content: renderForModel(result, this.options.resultMaxChars),
-          tool_call_id: call.id ?? `${call.name}_${step}`,
-          name: call.name,
-          status: result.status === 'error' ? 'error' : 'success',
+        record(call.id ?? `${call.name}_${step}`, call.name, call.args, result);
+      }
+      // Calls whose arguments were not JSON never reach a tool; the model is told so and may retry.
+      for (const call of malformed) {
+        const name = call.name ?? 'unknown';
+        record(call.id ?? `${name}_${step}`, name, call.args, {
+          status: 'error',
+          code: 'invalid_arguments',
+          summary: `${name}: the arguments were not valid JSON (${call.error ?? 'unparseable'}); send them again as one JSON object`,
         });
-        conversation.push(message);
-        added.push(message);
       }
     }
 

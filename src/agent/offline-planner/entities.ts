@@ -116,6 +116,7 @@ function extractRange(text: string): string | undefined {
     const duration = durationOf(toNumber(zh[1]) ?? 1, zh[2] as string);
     if (duration) return `last ${duration}`;
   }
+  if (/(?:最近|过去|近)\s*半\s*个?小时/.test(text)) return 'last 30m';
   const since = /\b(?:since|from|after|at|around)\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?![\d.])/.exec(text);
   if (since && (since[2] !== undefined || since[3] !== undefined)) return `since ${clock(since[1], since[2], since[3])}`;
   const zhSince = /(?:从|自)?\s*(\d{1,2})\s*(?:[:：](\d{2})|点)\s*(?:以来|开始|之后|起|后)/.exec(text);
@@ -245,9 +246,11 @@ export function extractEntities(original: string, knownDeployments: readonly str
   const text = normalised.toLowerCase();
   const entities: Entities = { deployments: extractDeployments(text, knownDeployments) };
 
-  if (/\bprod(uction)?\b|生产|线上/.test(text)) entities.environment = 'prod';
-  else if (/\bstag(e|ing)\b|预发|测试环境|灰度/.test(text)) entities.environment = 'staging';
-  else if (/\bdev(elopment)?\b|开发环境/.test(text)) entities.environment = 'dev';
+  // Environment words inside a deployment name ("chat-prod") do not name an environment.
+  const withoutNames = entities.deployments.reduce((t, name) => t.split(name).join(' '), text);
+  if (/\bprod(uction)?\b|生产|线上/.test(withoutNames)) entities.environment = 'prod';
+  else if (/\bstag(e|ing)\b|预发|测试环境|灰度/.test(withoutNames)) entities.environment = 'staging';
+  else if (/\bdev(elopment)?\b|开发环境/.test(withoutNames)) entities.environment = 'dev';
 
   const range = extractRange(text);
   if (range) entities.range = range;
@@ -271,11 +274,14 @@ export function extractEntities(original: string, knownDeployments: readonly str
     new RegExp(String.raw`${NUM}\s*(?:more\s+)?(?:replicas?|copies|instances|pods|个?副本|个?实例)`).exec(text) ??
     /\bscale\b.*?\bto\s+(\d+)\b/.exec(text) ??
     /(?:到|至)\s*(\d+)\s*(?:个)?/.exec(text);
-  if (replicas) {
+  // "add two more replicas" is relative to a count the planner cannot see: leave it unset so it asks.
+  const relative =
+    /\b(add(ing)?|another|extra)\b[^.]*?\b(replicas?|instances|pods|copies)\b|\bmore\s+(replicas?|instances|pods|copies)\b|再加|多加|再增加/;
+  if (replicas && !relative.test(text)) {
     const value = toNumber(replicas[1]);
     if (value !== undefined) entities.replicas = value;
   }
-  if (/scale\s+(?:\S+\s+)?(?:down\s+)?to\s+zero|缩容到\s*0|\bto\s+0\b/.test(text)) entities.replicas = 0;
+  if (/scale\s+(?:down\s+)?(?:\S+\s+)?(?:down\s+)?to\s+zero|缩容到\s*0|\bto\s+0\b/.test(text)) entities.replicas = 0;
 
   Object.assign(entities, extractGpu(text));
   const dtype = extractDtype(text);
@@ -304,7 +310,9 @@ export function extractEntities(original: string, knownDeployments: readonly str
     /\b(?:for|containing|matching|grep|with)\s+([A-Za-z0-9_./:-]*[A-Za-z][A-Za-z0-9_./:-]*)\s*$/i.exec(
       normalised.replace(/[?.!]+$/, ''),
     ) ??
-    /(?:包含|搜索|查找)\s*([A-Za-z0-9_./:-]+)/.exec(normalised);
+    [...normalised.matchAll(/(?:包含|搜索|查找)\s*([A-Za-z0-9_./:-]+)/g)].find(
+      (m) => !entities.deployments.includes((m[1] as string).toLowerCase()),
+    );
   if (searchTerm) entities.quoted = searchTerm[1] as string;
 
   if (/\berrors?\b|\bexceptions?\b|\bfail|错误|报错|异常日志/.test(text)) entities.logLevel = 'error';

@@ -47,7 +47,8 @@ export class OfflinePlannerChatModel extends BaseChatModel<OfflineCallOptions> {
       return new AIMessage(writeAnswer(messages.slice(askedAt + 1).filter(isToolMessage)));
     }
     const request = last && isHumanMessage(last) ? last.text : '';
-    const plan = planRequest(request, this.fields.knownDeployments?.() ?? []);
+    const previous = messages.slice(0, -1).findLast(isHumanMessage)?.text;
+    const plan = planRequest(request, this.fields.knownDeployments?.() ?? [], previous);
     if (plan.kind === 'clarify') return new AIMessage(plan.question);
     const usable = plan.calls.filter((call) => available.size === 0 || available.has(call.tool));
     if (usable.length === 0) return new AIMessage('None of the tools that request needs is enabled here.');

@@ -30,6 +30,8 @@ const needDeployment = (e: Entities, ask: string, build: (name: string) => Plan)
 
 const FUTURE =
   /\bforecast|\bpredict|\bprojection|\bnext (week|month|\d+|few|couple)|\bcoming (week|days)|\btomorrow\b|capacity plan|预测|下周|下个月|未来|明天|接下来/;
+const DEPLOY_VERB =
+  /\b(deploy|redeploy|roll\s?out|ship|release|promote)\b(?!ed|ment)|部署(?!的|状态|情况|了(什么|哪些))|发布|上线/;
 const LOGS = /\blogs?\b|\blog lines\b|\bgrep\b|日志/;
 
 /**
@@ -96,7 +98,10 @@ const RULES: Rule[] = [
   },
   {
     tool: 'scale_deployment',
-    matches: (t) => /\bscale\b|\bscaling\b|\breplicas?\b|扩容|缩容|副本/.test(t) && !/\bhow many\b|多少/.test(t),
+    // "deploy … with 3 replicas" is a deploy; replicas alone only mean scaling without a deploy verb.
+    matches: (t) =>
+      (/\bscale\b|\bscaling\b|扩容|缩容/.test(t) || (/\breplicas?\b|副本/.test(t) && !DEPLOY_VERB.test(t))) &&
+      !/\bhow many\b|多少/.test(t),
     build: (e) => {
       const deployment = first(e);
       if (!deployment)
@@ -107,9 +112,7 @@ const RULES: Rule[] = [
   },
   {
     tool: 'deploy_model',
-    matches: (t) =>
-      /\b(deploy|redeploy|roll\s?out|ship|release|promote)\b(?!ed|ment)|部署|发布|上线/.test(t) &&
-      !/\bwhat('s| is)\b.*\bdeploy/.test(t),
+    matches: (t) => DEPLOY_VERB.test(t) && !/\bwhat('s| is)\b.*\bdeploy/.test(t),
     build: (e) => {
       const model = first(e);
       const missing = [
@@ -255,13 +258,24 @@ function symptomOf(text: string, e: Entities): string | undefined {
 }
 
 /** Maps one request to tool calls with arguments, deterministically. */
-export function planRequest(request: string, knownDeployments: readonly string[] = []): Plan {
+export function planRequest(request: string, knownDeployments: readonly string[] = [], previousRequest?: string): Plan {
   const entities = extractEntities(request, knownDeployments);
   const text = request.normalize('NFKC').toLowerCase();
   if (/^\s*(help|\?|what can you do\??|帮助|你能做什么\??)\s*$/.test(text)) return clarify(HELP_TEXT);
-  for (const rule of RULES) {
-    if (rule.matches(text, entities)) return rule.build(entities, text);
+  const rule = RULES.find((candidate) => candidate.matches(text, entities));
+  if (rule) return rule.build(entities, text);
+  // A follow-up such as "and for qwen2-72b?" repeats the thread's previous request with what changed.
+  if (previousRequest) {
+    const previousText = previousRequest.normalize('NFKC').toLowerCase();
+    const previous = extractEntities(previousRequest, knownDeployments);
+    const previousRule = RULES.find((candidate) => candidate.matches(previousText, previous));
+    if (previousRule) return previousRule.build(mergeEntities(previous, entities), previousText);
   }
   if (entities.deployments.length > 0) return calls('get_deployment_status', { deployment: first(entities) });
   return clarify(`I could not tell what you want me to do.\n${HELP_TEXT}`);
+}
+
+function mergeEntities(previous: Entities, current: Entities): Entities {
+  const defined = Object.fromEntries(Object.entries(current).filter(([, value]) => value !== undefined));
+  return { ...previous, ...defined, deployments: current.deployments.length > 0 ? current.deployments : previous.deployments };
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('runs on the embedded default with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.LLM_PROVIDER).toBe('offline');
+    expect(config.PORT).toBe(3000);
+    expect(config.DATA_DIR).toMatch(/[/\\]data$/);
+    expect(config.AGENT_MAX_STEPS).toBe(8);
+  });
+
+  it('switches to OpenAI when a key is present, and treats empty strings as unset', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).LLM_PROVIDER).toBe('openai');
+    expect(loadConfig({ OPENAI_API_KEY: '', PORT: '' }).LLM_PROVIDER).toBe('offline');
+    expect(loadConfig({ PORT: '  ' }).PORT).toBe(3000);
+  });
+
+  it('names the variable, the bad value and what is expected', () => {
+    expect(problems({ PORT: 'eighty' })).toEqual(['PORT="eighty": must be a whole number from 0 to 65535']);
+    expect(problems({ PORT: '70000' })).toEqual(['PORT="70000": must be a whole number from 0 to 65535']);
+    expect(problems({ LLM_PROVIDER: 'anthropic' })).toEqual(['LLM_PROVIDER="anthropic": must be "offline" or "openai"']);
+    expect(problems({ OPENAI_BASE_URL: 'localhost:8000' })[0]).toMatch(
+      /^OPENAI_BASE_URL="localhost:8000": must be an absolute http\(s\) URL/,
+    );
+    expect(problems({ LOG_LEVEL: 'loud' })[0]).toMatch(/^LOG_LEVEL="loud": must be one of fatal, error/);
+  });
+
+  it('lists every problem at once', () => {
+    expect(problems({ PORT: '-1', AGENT_MAX_STEPS: '0', TOOL_TIMEOUT_MS: 'soon' })).toHaveLength(3);
+  });
+
+  it('asks for a key or a base URL when the OpenAI provider is chosen without either', () => {
+    expect(problems({ LLM_PROVIDER: 'openai' })[0]).toMatch(/LLM_PROVIDER=openai: needs OPENAI_API_KEY .* or OPENAI_BASE_URL/);
+    expect(loadConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).LLM_PROVIDER).toBe('openai');
+  });
+
+  it('never echoes a secret in an error', () => {
+    const message = new ConfigError(problems({ OPENAI_API_KEY: 'sk-secret', LLM_PROVIDER: 'x' })).message;
+    expect(message).not.toContain('sk-secret');
+  });
+});

@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from './support/test-assistant.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const dataDir = tempDataDir();
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** The environment of a fresh machine: no keys, no Slack, our own data dir. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, ...extra };
+  return env;
+}
+
+function llmops(args: string[], extra: Record<string, string> = {}) {
+  const run = spawnSync('npm', ['run', '-s', 'llmops', '--', ...args], {
+    cwd: ROOT,
+    env: cleanEnv(extra),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('the llmops command', () => {
+  it("plan --json prints the deploy_model call with the request's arguments, executing nothing", () => {
+    const run = llmops(['plan', 'deploy llama-3-8b v2 to staging', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      { tool: 'deploy_model', args: { model: 'llama-3-8b', version: 'v2', environment: 'staging' } },
+    ]);
+  });
+
+  it('chat --once answers one request and exits', () => {
+    const run = llmops(['chat', '--once', 'how much GPU memory does mistral-7b need in fp16 on an L4']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Mistral 7B in fp16 needs 13\.49 GiB for weights/);
+    expect(run.stderr).toBe('');
+  });
+
+  it('an unknown command gets the usage and exit code 2', () => {
+    const run = llmops(['deploy-everything']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('llmops: unknown command "deploy-everything".');
+    expect(run.stderr).toContain('Usage: llmops <command>');
+  });
+
+  it('a wrong option is named', () => {
+    const run = llmops(['estimate', 'llama-3-8b', '--gpus', 'many']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--gpus must be a positive whole number, got "many"');
+  });
+
+  it('a configuration error stops the command with the variable named', () => {
+    const run = llmops(['plan', 'status'], { AGENT_MAX_STEPS: 'lots' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('AGENT_MAX_STEPS="lots": must be a whole number from 1 to 50');
+  });
+});
+
+describe('npm start without a terminal', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => child?.kill('SIGKILL'));
+
+  it('runs as a service with /healthz and /metrics on PORT, and stops cleanly on SIGTERM', async () => {
+    // The start script's command itself, so that SIGTERM reaches the assistant as it does in the container.
+    const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(
+      ' ',
+    );
+    child = spawn(start[0] === 'node' ? process.execPath : (start[0] as string), start.slice(1), {
+      cwd: ROOT,
+      env: cleanEnv({ PORT: '0' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no "assistant started" log line within 30 s')), 30_000);
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as { msg: string; port?: number };
+        if (entry.msg === 'assistant started' && entry.port) {
+          clearTimeout(timer);
+          resolve(entry.port);
+        }
+      });
+    });
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, checks: { database: 'ok' }, provider: 'offline' });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('# TYPE llmops_llm_call_duration_seconds histogram');
+    expect(metrics).toContain('# TYPE llmops_tool_call_duration_seconds histogram');
+    expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`, { method: 'POST' })).status).toBe(405);
+
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses to start on a bad setting, naming it', () => {
+    const run = spawnSync('npm', ['start', '-s'], {
+      cwd: ROOT,
+      env: cleanEnv({ PORT: 'http' }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('PORT="http": must be a whole number from 0 to 65535');
+  });
+});
