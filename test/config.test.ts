@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, configVariables, loadConfig } from '../src/config.ts';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -48,5 +49,27 @@ describe('configuration', () => {
   it('never echoes a secret in an error', () => {
     const message = new ConfigError(problems({ OPENAI_API_KEY: 'sk-secret', LLM_PROVIDER: 'x' })).message;
     expect(message).not.toContain('sk-secret');
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the schema reads, each after a comment with its default', () => {
+    const lines = readFileSync(new URL('../.env.example', import.meta.url), 'utf8').split('\n');
+    const listed = lines.filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=')[0]);
+    expect(listed.sort()).toEqual([...configVariables].sort());
+    for (const name of configVariables) {
+      const index = lines.findIndex((line) => line.startsWith(`${name}=`));
+      expect(lines[index - 1], name).toMatch(/^# .*Default: /);
+    }
+  });
+
+  it('runs with .env.example as it is: every blank means the default', () => {
+    const env = Object.fromEntries(
+      readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => line.split('=') as [string, string]),
+    );
+    expect(loadConfig(env).LLM_PROVIDER).toBe('offline');
   });
 });
