@@ -18,6 +18,7 @@ export interface Assistant {
   executor: ToolExecutor;
   agent: ToolLoopAgent;
   conversation: ConversationService;
+  threads: ThreadRepository;
   provider: string;
   modelName: string;
   close(): void;
@@ -47,9 +48,10 @@ export function createAssistant(config: Config, logger: Logger, overrides: Assis
       logger,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
+    const threads = new ThreadRepository(db);
     const conversation = new ConversationService({
       agent,
-      threads: new ThreadRepository(db),
+      threads,
       metrics,
       logger,
       maxMessageChars: config.MAX_MESSAGE_CHARS,
@@ -62,6 +64,7 @@ export function createAssistant(config: Config, logger: Logger, overrides: Assis
       executor,
       agent,
       conversation,
+      threads,
       provider: chosen.provider,
       modelName: chosen.modelName,
       close: () => db.close(),

@@ -8,7 +8,6 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
 import { createHttpServer, listen } from './http/http-server.ts';
 import { createLogger } from './observability/logger.ts';
-import { ThreadRepository } from './store/thread-repository.ts';
 
 /**
  * `npm start`: the HTTP port (/healthz, /metrics) plus, on a terminal, the local chat;
@@ -72,7 +71,7 @@ async function main(): Promise<void> {
   if (interactive) {
     await runTerminalChat({
       conversation: assistant.conversation,
-      threads: new ThreadRepository(assistant.db),
+      threads: assistant.threads,
       input: process.stdin,
       output: process.stdout,
       threadId: `local:${userInfo().username}`,

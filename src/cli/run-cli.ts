@@ -6,7 +6,6 @@ import { runTerminalChat } from '../chat/local/terminal-chat.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
-import { ThreadRepository } from '../store/thread-repository.ts';
 
 const USAGE = `Usage: llmops <command> [options]
 
@@ -69,7 +68,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       }
       await runTerminalChat({
         conversation: assistant.conversation,
-        threads: new ThreadRepository(assistant.db),
+        threads: assistant.threads,
         input: io.stdin,
         output: io.stdout,
         threadId,
