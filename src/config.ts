@@ -42,6 +42,20 @@ const envSchema = z.object({
   TOOL_RESULT_MAX_CHARS: integer(500, 200_000).default(6_000),
   THREAD_HISTORY_MESSAGES: integer(2, 500).default(40),
   MAX_MESSAGE_CHARS: integer(100, 40_000).default(16_000),
+  DEMO: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
+  DEMO_SEED: integer(0, 2 ** 31 - 1).default(42),
+  DEMO_BACKFILL_DAYS: integer(0, 90).default(14),
+  METRICS_SCRAPE_INTERVAL_S: integer(1, 3600).default(60),
+  METRICS_RETENTION_DAYS: integer(1, 365).default(15),
+  PROMETHEUS_URL: url.optional(),
+  PROMETHEUS_BEARER_TOKEN: z.string().min(1).optional(),
+  PROMETHEUS_USERNAME: z.string().min(1).optional(),
+  PROMETHEUS_PASSWORD: z.string().min(1).optional(),
+  PROMETHEUS_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  METRICS_DEPLOYMENT_LABEL: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a Prometheus label name such as model_name' })
+    .default('model_name'),
 });
 
 type RawEnv = z.infer<typeof envSchema>;
@@ -81,6 +95,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       'LLM_PROVIDER=openai: needs OPENAI_API_KEY (OpenAI, Azure OpenAI) or OPENAI_BASE_URL (a vLLM or Ollama server that takes no key); set one, or unset LLM_PROVIDER to use the offline planner',
     );
+  }
+  if (raw.PROMETHEUS_BEARER_TOKEN && (raw.PROMETHEUS_USERNAME || raw.PROMETHEUS_PASSWORD)) {
+    problems.push(
+      'PROMETHEUS_BEARER_TOKEN and PROMETHEUS_USERNAME/PROMETHEUS_PASSWORD: set one kind of Prometheus auth, not both',
+    );
+  }
+  if (Boolean(raw.PROMETHEUS_USERNAME) !== Boolean(raw.PROMETHEUS_PASSWORD)) {
+    problems.push('PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD: basic auth needs both');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...raw, LLM_PROVIDER: provider, DATA_DIR: resolve(raw.DATA_DIR) };

@@ -1,0 +1,143 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WeightDtype } from '../analysis/resource-sizing.ts';
+import type { Logger } from '../observability/logger.ts';
+import { deriveSeed } from './random.ts';
+import { ServerLog } from './server-log.ts';
+import { SimulatedServer } from './simulated-server.ts';
+import { TrafficGenerator } from './traffic-generator.ts';
+
+/** One deployment of the demo fleet: what it serves, where, on what, and its usual traffic. */
+export interface DemoDeployment {
+  name: string;
+  environment: 'prod' | 'staging' | 'dev';
+  version: string;
+  model: string;
+  gpu: string;
+  gpuCount: number;
+  dtype: WeightDtype;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  /** Requests per second at the daily peak on a weekday. */
+  peakRatePerSecond: number;
+}
+
+export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
+  {
+    name: 'llama-3-8b',
+    environment: 'prod',
+    version: 'v2',
+    model: 'llama-3-8b',
+    gpu: 'A100-80GB',
+    gpuCount: 1,
+    dtype: 'bf16',
+    maxNumSeqs: 64,
+    maxNumBatchedTokens: 8192,
+    peakRatePerSecond: 3,
+  },
+  {
+    name: 'mistral-7b',
+    environment: 'prod',
+    version: 'v4',
+    model: 'mistral-7b',
+    gpu: 'L40S',
+    gpuCount: 1,
+    dtype: 'bf16',
+    maxNumSeqs: 48,
+    maxNumBatchedTokens: 8192,
+    peakRatePerSecond: 2,
+  },
+  {
+    name: 'qwen2-7b',
+    environment: 'staging',
+    version: 'v1',
+    model: 'qwen2-7b',
+    gpu: 'L4',
+    gpuCount: 1,
+    dtype: 'fp8',
+    maxNumSeqs: 32,
+    maxNumBatchedTokens: 4096,
+    peakRatePerSecond: 0.5,
+  },
+];
+
+/** Where the running fleet is described for other processes (`llmops demo …`). */
+export function fleetFile(dataDir: string): string {
+  return join(dataDir, 'demo', 'fleet.json');
+}
+
+export interface FleetMember {
+  deployment: DemoDeployment;
+  server: SimulatedServer;
+  log: ServerLog;
+  traffic: TrafficGenerator;
+}
+
+/**
+ * The embedded default's fleet: one simulated vLLM server per deployment on a loopback
+ * port, each driven by its own traffic generator, logging to `DATA_DIR/demo/logs/`.
+ */
+export class DemoFleet {
+  readonly members: FleetMember[] = [];
+
+  constructor(
+    private readonly options: {
+      dataDir: string;
+      seed: number;
+      logger: Logger;
+      deployments?: readonly DemoDeployment[];
+      traffic?: boolean;
+    },
+  ) {}
+
+  logPath(name: string): string {
+    return join(this.options.dataDir, 'demo', 'logs', `${name}.log`);
+  }
+
+  async start(): Promise<void> {
+    for (const deployment of this.options.deployments ?? DEMO_DEPLOYMENTS) {
+      const log = new ServerLog(this.logPath(deployment.name));
+      const server = new SimulatedServer({ ...deployment, seed: deriveSeed(this.options.seed, deployment.name), log });
+      await server.start();
+      const traffic = new TrafficGenerator({
+        server,
+        peakRatePerSecond: deployment.peakRatePerSecond,
+        seed: deriveSeed(this.options.seed, `traffic:${deployment.name}`),
+      });
+      if (this.options.traffic ?? true) traffic.start();
+      this.members.push({ deployment, server, log, traffic });
+    }
+    this.writeFleetFile();
+    this.options.logger.info(
+      { deployments: this.members.map((m) => `${m.deployment.name}@${m.server.url}`) },
+      'demo fleet started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const member of this.members) {
+      member.traffic.stop();
+      await member.server.stop();
+    }
+  }
+
+  find(name: string): FleetMember | undefined {
+    return this.members.find((member) => member.deployment.name === name);
+  }
+
+  private writeFleetFile(): void {
+    const path = fleetFile(this.options.dataDir);
+    mkdirSync(join(this.options.dataDir, 'demo'), { recursive: true });
+    const description = {
+      pid: process.pid,
+      started: new Date().toISOString(),
+      deployments: this.members.map((member) => ({
+        name: member.deployment.name,
+        environment: member.deployment.environment,
+        url: member.server.url,
+        log: member.log.path,
+      })),
+    };
+    writeFileSync(path, `${JSON.stringify(description, null, 2)}\n`);
+  }
+}

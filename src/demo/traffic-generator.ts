@@ -1,0 +1,71 @@
+import { Random } from './random.ts';
+import type { SimulatedServer } from './simulated-server.ts';
+import { trafficRhythm } from './traffic-rhythm.ts';
+
+const PROMPT_WORDS = 'please summarise the following incident report and list the three most likely causes with evidence'.split(
+  ' ',
+);
+const MAX_IN_FLIGHT = 256;
+
+/**
+ * Open-loop Poisson arrivals at the rhythm's rate times any surge, sent as real
+ * OpenAI-style requests to one simulated server. Arrivals do not wait for answers, so a
+ * slow server builds a queue, as production traffic does.
+ */
+export class TrafficGenerator {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private readonly random: Random;
+  private running = false;
+
+  constructor(
+    private readonly options: { server: SimulatedServer; peakRatePerSecond: number; seed: number; clock?: () => Date },
+  ) {
+    this.random = new Random(options.seed);
+  }
+
+  /** Requests per second right now. */
+  rate(): number {
+    const now = this.options.clock?.() ?? new Date();
+    return this.options.peakRatePerSecond * trafficRhythm(now) * this.options.server.faultEffects.trafficMultiplier;
+  }
+
+  start(): void {
+    this.running = true;
+    this.scheduleNext();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+  }
+
+  private scheduleNext(): void {
+    if (!this.running) return;
+    const waitMs = this.random.exponential(Math.max(this.rate(), 0.001)) * 1000;
+    this.timer = setTimeout(() => {
+      if (this.inFlight < MAX_IN_FLIGHT) void this.send();
+      this.scheduleNext();
+    }, waitMs);
+    this.timer.unref();
+  }
+
+  private async send(): Promise<void> {
+    this.inFlight++;
+    const words = Math.max(5, Math.round(this.random.logNormal(300, 0.6)));
+    const prompt = Array.from({ length: words }, (_, i) => PROMPT_WORDS[i % PROMPT_WORDS.length]).join(' ');
+    try {
+      const response = await fetch(`${this.options.server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: this.options.server.name, messages: [{ role: 'user', content: prompt }], max_tokens: 256 }),
+        signal: AbortSignal.timeout(120_000),
+      });
+      await response.arrayBuffer();
+    } catch {
+      // The server was stopped or timed out; the generator's job is only to make load.
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
