@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAssistant } from '../src/app.ts';
+import { startAssistant } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 
@@ -15,7 +15,9 @@ export async function benchOfflineAgent(turns = 2000): Promise<void> {
     .split('\n')
     .map((line) => (JSON.parse(line) as { u: string }).u);
   const dataDir = mkdtempSync(join(tmpdir(), 'llmops-bench-'));
-  const assistant = createAssistant(loadConfig({ DATA_DIR: dataDir }), createLogger('silent'), { defaultMetrics: false });
+  const assistant = await startAssistant(loadConfig({ DATA_DIR: dataDir, DEMO: 'off' }), createLogger('silent'), {
+    defaultMetrics: false,
+  });
   try {
     const durations: number[] = [];
     const heapBefore = process.memoryUsage().heapUsed;
@@ -40,7 +42,7 @@ export async function benchOfflineAgent(turns = 2000): Promise<void> {
       `  peak memory: max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB; heap growth over the run ${((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024).toFixed(1)} MiB`,
     );
   } finally {
-    assistant.close();
+    await assistant.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,23 @@
+import { join } from 'node:path';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { TOOL_CATALOGUE } from '../tools/index.ts';
+import { createToolCatalogue } from '../tools/index.ts';
 import { createChatModel } from './agent/chat-model-factory.ts';
 import { loadPrompt } from './agent/prompt-library.ts';
 import { ToolLoopAgent } from './agent/tool-loop-agent.ts';
 import type { Config } from './config.ts';
 import { ConversationService } from './conversation/conversation-service.ts';
+import { DemoFleet } from './demo/demo-fleet.ts';
+import { DemoRegistry } from './demo/demo-registry.ts';
+import { readLiveFleet } from './demo/fleet-file.ts';
+import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
+import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
+import { MetricStore } from './metrics/embedded/metric-store.ts';
+import { Scraper } from './metrics/embedded/scraper.ts';
+import type { MetricsSource } from './metrics/metrics-source.ts';
+import { PrometheusSource } from './metrics/prometheus-source.ts';
 import type { Logger } from './observability/logger.ts';
 import { AssistantMetrics } from './observability/metrics.ts';
+import { ChangeEventRepository } from './store/change-event-repository.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { ThreadRepository } from './store/thread-repository.ts';
 import { ToolExecutor } from './tools/tool-executor.ts';
@@ -15,13 +26,18 @@ export interface Assistant {
   config: Config;
   db: Db;
   metrics: AssistantMetrics;
+  metricsSource: MetricsSource;
+  deployments: DeploymentRegistry;
+  /** The demo fleet when this process runs it. */
+  fleet: DemoFleet | undefined;
+  scraper: Scraper | undefined;
   executor: ToolExecutor;
   agent: ToolLoopAgent;
   conversation: ConversationService;
   threads: ThreadRepository;
   provider: string;
   modelName: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface AssistantOverrides {
@@ -29,15 +45,90 @@ export interface AssistantOverrides {
   model?: { model: BaseChatModel; provider: string; modelName: string };
   now?: () => Date;
   defaultMetrics?: boolean;
+  /** Start the demo's traffic generators (tests that need a quiet fleet turn them off). */
+  demoTraffic?: boolean;
 }
 
-/** The composition root shared by `npm start`, the `llmops` command and the tests: one path. */
-export function createAssistant(config: Config, logger: Logger, overrides: AssistantOverrides = {}): Assistant {
+/**
+ * The composition root shared by `npm start`, the `llmops` command and the tests: one path.
+ * With DEMO=on it starts the demo fleet (back-filling history on a fresh data directory)
+ * unless another live process on the same DATA_DIR already runs it, in which case it uses
+ * that one. Metrics come from Prometheus when PROMETHEUS_URL is set, else from the embedded
+ * scraper, which runs in the process that owns the fleet.
+ */
+export async function startAssistant(config: Config, logger: Logger, overrides: AssistantOverrides = {}): Promise<Assistant> {
   const db = openDatabase(config.DATA_DIR);
+  let fleet: DemoFleet | undefined;
+  let scraper: Scraper | undefined;
+  const stopBackground = async () => {
+    scraper?.stop();
+    await fleet?.stop();
+  };
   try {
+    const store = new MetricStore(db);
+    const metricsSource: MetricsSource = config.PROMETHEUS_URL
+      ? new PrometheusSource({
+          url: config.PROMETHEUS_URL,
+          bearerToken: config.PROMETHEUS_BEARER_TOKEN,
+          username: config.PROMETHEUS_USERNAME,
+          password: config.PROMETHEUS_PASSWORD,
+          timeoutMs: config.PROMETHEUS_TIMEOUT_MS,
+          deploymentLabel: config.METRICS_DEPLOYMENT_LABEL,
+          scrapeIntervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
+        })
+      : new EmbeddedSource(store, config.METRICS_SCRAPE_INTERVAL_S);
+
+    let deployments: DeploymentRegistry = EMPTY_REGISTRY;
+    if (config.DEMO === 'on') {
+      const live = readLiveFleet(config.DATA_DIR);
+      if (live) {
+        deployments = new DemoRegistry(() => live.deployments);
+      } else {
+        const now = overrides.now?.() ?? new Date();
+        fleet = new DemoFleet({
+          dataDir: config.DATA_DIR,
+          seed: config.DEMO_SEED,
+          logger,
+          traffic: overrides.demoTraffic ?? true,
+          backfill: config.PROMETHEUS_URL
+            ? undefined
+            : {
+                store,
+                changes: new ChangeEventRepository(db),
+                days: config.DEMO_BACKFILL_DAYS,
+                intervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
+                now,
+              },
+        });
+        await fleet.start();
+        const running = fleet;
+        deployments = new DemoRegistry(() => running.describe().deployments);
+        if (!config.PROMETHEUS_URL) {
+          scraper = new Scraper({
+            store,
+            intervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
+            retentionDays: config.METRICS_RETENTION_DAYS,
+            logger,
+          });
+          for (const member of fleet.members)
+            scraper.addTarget(`demo:${member.deployment.name}`, member.deployment.name, member.server.url);
+          // The first scrape lands before the first question, so "right now" has an answer.
+          await scraper.scrapeOnce();
+          scraper.start(false);
+        }
+      }
+    }
+
     const metrics = new AssistantMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
-    const executor = new ToolExecutor(TOOL_CATALOGUE, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
-    const chosen = overrides.model ?? createChatModel(config);
+    const registry = deployments;
+    const tools = createToolCatalogue({
+      metrics: metricsSource,
+      deployments: registry,
+      chartDir: join(config.DATA_DIR, 'charts'),
+      scrapeIntervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
+    });
+    const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
+    const chosen = overrides.model ?? createChatModel(config, () => registry.names());
     const agent = new ToolLoopAgent({
       ...chosen,
       executor,
@@ -61,15 +152,23 @@ export function createAssistant(config: Config, logger: Logger, overrides: Assis
       config,
       db,
       metrics,
+      metricsSource,
+      deployments: registry,
+      fleet,
+      scraper,
       executor,
       agent,
       conversation,
       threads,
       provider: chosen.provider,
       modelName: chosen.modelName,
-      close: () => db.close(),
+      close: async () => {
+        await stopBackground();
+        db.close();
+      },
     };
   } catch (error) {
+    await stopBackground();
     db.close();
     throw error;
   }

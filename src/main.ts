@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createAssistant } from './app.ts';
+import { startAssistant } from './app.ts';
 import { runTerminalChat } from './chat/local/terminal-chat.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     logFile = join(config.DATA_DIR, 'logs', 'assistant.log');
   }
   const logger = createLogger(config.LOG_LEVEL, logFile ? pino.destination({ dest: logFile, sync: false }) : process.stdout);
-  const assistant = createAssistant(config, logger);
+  const assistant = await startAssistant(config, logger);
   const server = createHttpServer({
     metrics: assistant.metrics,
     logger,
@@ -52,9 +52,12 @@ async function main(): Promise<void> {
     logger.info('stopping');
     server.close();
     server.closeAllConnections();
-    assistant.close();
-    logger.flush?.();
-    process.exitCode = code;
+    void assistant.close().finally(() => {
+      logger.flush?.();
+      process.exitCode = code;
+      // Timers of the demo fleet are unref'd; open sockets of in-flight requests are not worth waiting for.
+      setTimeout(() => process.exit(code), 500).unref();
+    });
   };
   process.once('SIGINT', () => stop(0));
   process.once('SIGTERM', () => stop(0));
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
   try {
     port = await listen(server, config.PORT, config.HOST);
   } catch (error) {
-    assistant.close();
+    await assistant.close();
     throw error;
   }
   logger.info({ port, host: config.HOST, provider: assistant.provider, model: assistant.modelName }, 'assistant started');

@@ -98,7 +98,7 @@ describe('estimate_resources: hand-computed figures', () => {
 
 describe('estimate_resources as a tool', () => {
   it('answers through the executor with a summary a person can act on', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       const result = await assistant.executor.execute(
         'estimate_resources',
@@ -109,12 +109,12 @@ describe('estimate_resources as a tool', () => {
       expect(result.summary).toMatch(/^13b \(an estimate from 13\.0B parameters/);
       expect(result.summary).toMatch(/Recommended: \d × L4/);
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
   it('names the wrong field of invalid arguments', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       const result = await assistant.executor.execute(
         'estimate_resources',
@@ -125,7 +125,7 @@ describe('estimate_resources as a tool', () => {
       expect(result.summary).toContain('field `dtype`: must be one of fp32, fp16');
       expect(result.summary).toContain('field `context_length`');
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 });

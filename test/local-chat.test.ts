@@ -4,7 +4,8 @@ import { runTerminalChat } from '../src/chat/local/terminal-chat.ts';
 import { ThreadRepository } from '../src/store/thread-repository.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
-async function chat(lines: string[], assistant = testAssistant()): Promise<string> {
+async function chat(lines: string[], given?: Awaited<ReturnType<typeof testAssistant>>): Promise<string> {
+  const assistant = given ?? (await testAssistant());
   const input = new PassThrough();
   const output = new PassThrough();
   let printed = '';
@@ -27,7 +28,7 @@ async function chat(lines: string[], assistant = testAssistant()): Promise<strin
 
 describe('local chat on the embedded default (offline planner, no key, no Slack)', () => {
   it('answers a question through the agent and a real tool', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       const reply = await assistant.conversation.handle({
         surface: 'local',
@@ -40,12 +41,12 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
       expect(reply.text).toMatch(/^Llama 3 70B in fp8 needs 65\.7 GiB for weights \+ 20 GiB KV cache/);
       expect(reply.text).toContain('Recommended: 2 × H100');
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
   it('says plainly when a catalogued capability is not built yet', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       const reply = await assistant.conversation.handle({
         surface: 'local',
@@ -57,12 +58,12 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
         'rollback_deployment is not available yet in this release. I can plan it, but I cannot run it yet.',
       );
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
   it('asks for what is missing instead of guessing', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       const reply = await assistant.conversation.handle({
         surface: 'local',
@@ -73,7 +74,7 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
       expect(reply.toolRuns).toEqual([]);
       expect(reply.text).toMatch(/To deploy I need which version, which environment/);
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
@@ -86,25 +87,25 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
   });
 
   it('forgets the conversation on /new and stops on /quit', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       await chat(['status of mistral-7b', '/new', '/quit', 'never read'], assistant);
       expect(new ThreadRepository(assistant.db).recent('local:test', 50)).toEqual([]);
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
   it('keeps the thread in SQLite, in order, across a restart', async () => {
-    const first = testAssistant();
+    const first = await testAssistant();
     await first.conversation.handle({
       surface: 'local',
       threadId: 'local:d',
       userId: 'u',
       text: 'how much memory for mistral-7b',
     });
-    first.close();
-    const second = testAssistant({}, {}, first.dataDir);
+    await first.close();
+    const second = await testAssistant({}, {}, first.dataDir);
     try {
       await second.conversation.handle({ surface: 'local', threadId: 'local:d', userId: 'u', text: 'and for qwen2-72b?' });
       const history = new ThreadRepository(second.db).recent('local:d', 50);
@@ -112,12 +113,12 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
       expect(history[0]?.text).toBe('how much memory for mistral-7b');
       expect(history[7]?.text).toContain('Qwen2 72B');
     } finally {
-      second.dispose();
+      await second.dispose();
     }
   });
 
   it('processes turns of one thread in order even when they arrive together', async () => {
-    const assistant = testAssistant();
+    const assistant = await testAssistant();
     try {
       const texts = ['how much memory for llama-3-8b', 'how much memory for mistral-7b', 'how much memory for qwen2-7b'];
       await Promise.all(
@@ -126,7 +127,7 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
       const humans = new ThreadRepository(assistant.db).recent('same', 100).filter((m) => m.type === 'human');
       expect(humans.map((m) => m.text)).toEqual(texts);
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 });

@@ -1,6 +1,5 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TOOL_CATALOGUE } from '../tools/index.ts';
 import { answerCompletion, fixture, serveCompletions, toolCallCompletion } from './support/openai-fixtures.ts';
 import { tempDataDir, testAssistant } from './support/test-assistant.ts';
 
@@ -17,7 +16,7 @@ afterEach(() => {
 describe('OpenAI provider through LangChain, against the Chat Completions wire format', () => {
   it('runs the tool the model calls and the tool result reaches the final answer', async () => {
     const bodies = serveCompletions([{ body: fixture('tool-call-estimate') }, { body: fixture('final-answer') }]);
-    const assistant = testAssistant(OPENAI_ENV);
+    const assistant = await testAssistant(OPENAI_ENV);
     try {
       const reply = await assistant.conversation.handle({
         surface: 'test',
@@ -33,7 +32,9 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       // First request: the whole catalogue as function tools, the system prompt, the question.
       expect(bodies).toHaveLength(2);
       expect(bodies[0]?.model).toBe('gpt-4o-mini');
-      expect(bodies[0]?.tools?.map((tool) => tool.function.name).sort()).toEqual(TOOL_CATALOGUE.map((tool) => tool.name).sort());
+      expect(bodies[0]?.tools?.map((tool) => tool.function.name).sort()).toEqual(
+        assistant.executor.tools.map((tool) => tool.name).sort(),
+      );
       const estimateSpec = bodies[0]?.tools?.find((tool) => tool.function.name === 'estimate_resources');
       expect(estimateSpec?.function.parameters).toMatchObject({ type: 'object', required: ['model'] });
       expect(bodies[0]?.messages.map((m) => m.role)).toEqual(['system', 'user']);
@@ -48,7 +49,7 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       expect(metrics).toContain('llmops_llm_tokens_total{provider="openai",model="gpt-4o-mini",kind="prompt"} 2932');
       expect(metrics).toContain('llmops_llm_tokens_total{provider="openai",model="gpt-4o-mini",kind="completion"} 79');
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
@@ -59,7 +60,7 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       { body: toolCallCompletion('a3', [{ name: 'estimate_resources', arguments: '{"model": "llama-3-8b", ' }]) },
       { body: answerCompletion('a4', 'I could not size it with int3; int4 or int8 are supported.') },
     ]);
-    const assistant = testAssistant(OPENAI_ENV);
+    const assistant = await testAssistant(OPENAI_ENV);
     try {
       const reply = await assistant.conversation.handle({
         surface: 'test',
@@ -74,7 +75,7 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       expect(toolMessages[1]).toContain('There is no tool named \\"no_such_tool\\"');
       expect(toolMessages[2]).toContain('estimate_resources: the arguments were not valid JSON');
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
@@ -83,7 +84,7 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       { body: toolCallCompletion('s1', [{ name: 'estimate_resources', arguments: { model: 'llama-3-8b' } }]) },
       { body: toolCallCompletion('s2', [{ name: 'estimate_resources', arguments: { model: 'mistral-7b' } }]) },
     ]);
-    const assistant = testAssistant({ ...OPENAI_ENV, AGENT_MAX_STEPS: '2' });
+    const assistant = await testAssistant({ ...OPENAI_ENV, AGENT_MAX_STEPS: '2' });
     try {
       const reply = await assistant.conversation.handle({
         surface: 'test',
@@ -95,13 +96,13 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       expect(reply.text).toContain('Llama 3 8B in bf16 needs');
       expect(reply.text).toContain('Mistral 7B in bf16 needs');
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
   it('turns an API error into a clear reply and keeps running', async () => {
     serveCompletions([{ status: 401, body: fixture('error-invalid-api-key') }]);
-    const assistant = testAssistant(OPENAI_ENV);
+    const assistant = await testAssistant(OPENAI_ENV);
     try {
       const reply = await assistant.conversation.handle({
         surface: 'test',
@@ -113,24 +114,24 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
       expect(reply.text).toMatch(/The language model \(openai, gpt-4o-mini\) failed: .*401/);
       expect(reply.text).toContain('Incorrect API key');
     } finally {
-      assistant.dispose();
+      await assistant.dispose();
     }
   });
 
   it('remembers a thread across a restart: the second process sends the first turn back to the model', async () => {
     const dataDir = tempDataDir();
     serveCompletions([{ body: answerCompletion('m1', 'Noted: your team runs llama-3-70b in prod.') }]);
-    const first = testAssistant(OPENAI_ENV, {}, dataDir);
+    const first = await testAssistant(OPENAI_ENV, {}, dataDir);
     await first.conversation.handle({
       surface: 'test',
       threadId: 'slack:C1:1700000000.000100',
       userId: 'U1',
       text: 'we run llama-3-70b in prod',
     });
-    first.close();
+    await first.close();
 
     const bodies = serveCompletions([{ body: answerCompletion('m2', 'You run llama-3-70b in prod.') }]);
-    const second = testAssistant(OPENAI_ENV, {}, dataDir);
+    const second = await testAssistant(OPENAI_ENV, {}, dataDir);
     try {
       const reply = await second.conversation.handle({
         surface: 'test',
@@ -146,7 +147,7 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
         ['user', 'which model did I say?'],
       ]);
     } finally {
-      second.dispose();
+      await second.dispose();
     }
   });
 });

@@ -5,8 +5,9 @@ import { AppError } from '../src/errors.ts';
 import { AssistantMetrics } from '../src/observability/metrics.ts';
 import { defineTool, type ToolResult } from '../src/tools/tool-definition.ts';
 import { ToolExecutor } from '../src/tools/tool-executor.ts';
-import { TOOL_CATALOGUE } from '../tools/index.ts';
-import { silentLogger } from './support/test-assistant.ts';
+import { catalogueWithoutServices, silentLogger } from './support/test-assistant.ts';
+
+const TOOL_CATALOGUE = catalogueWithoutServices();
 
 const context = { threadId: 't', userId: 'U1', now: new Date('2026-11-29T12:00:00Z') };
 
@@ -80,8 +81,8 @@ describe('tool executor', () => {
   });
 
   it('answers that a catalogued tool without a handler is not available yet', async () => {
-    const result = await executor().executor.execute('query_metrics', { deployment: 'llama-3-8b', metric: 'ttft' }, context);
-    expect(result).toEqual({ status: 'unavailable', summary: 'query_metrics is not available yet in this release.' });
+    const result = await executor().executor.execute('detect_anomalies', { deployment: 'llama-3-8b', metric: 'ttft' }, context);
+    expect(result).toEqual({ status: 'unavailable', summary: 'detect_anomalies is not available yet in this release.' });
   });
 
   it('names each wrong field', async () => {

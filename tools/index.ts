@@ -1,4 +1,5 @@
 import type { ToolDefinition } from '../src/tools/tool-definition.ts';
+import type { ToolServices } from '../src/tools/tool-services.ts';
 import analyzeLogs from './analyze-logs.ts';
 import cancelJob from './cancel-job.ts';
 import deployModel from './deploy-model.ts';
@@ -17,16 +18,16 @@ import searchLogs from './search-logs.ts';
 import startOptimization from './start-optimization.ts';
 
 /** The tool catalogue of DESIGN.md: the product's API. Names never change. */
-export const TOOL_CATALOGUE: readonly ToolDefinition[] = [
-  getDeploymentStatus,
+export const createToolCatalogue = (services: ToolServices): readonly ToolDefinition[] => [
+  getDeploymentStatus(services),
   estimateResources,
   deployModel,
   rollbackDeployment,
   scaleDeployment,
-  queryMetrics,
+  queryMetrics(services),
   detectAnomalies,
   forecastMetrics,
-  probeEndpoint,
+  probeEndpoint(services),
   searchLogs,
   analyzeLogs,
   explainIncident,

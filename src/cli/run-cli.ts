@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createAssistant } from '../app.ts';
+import { startAssistant } from '../app.ts';
 import { runTerminalChat } from '../chat/local/terminal-chat.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { describeError } from '../errors.ts';
@@ -55,7 +55,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const config = loadConfig();
   // Commands print results on stdout; logs go to stderr, quiet unless LOG_LEVEL asks.
   const logger = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', io.stderr);
-  const assistant = createAssistant(config, logger, { defaultMetrics: false });
+  const assistant = await startAssistant(config, logger, { defaultMetrics: false });
   try {
     const user = `local:${userInfo().username}`;
     if (command === 'chat') {
@@ -125,7 +125,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(values.json && 'data' in result ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.summary}\n`);
     return 0;
   } finally {
-    assistant.close();
+    await assistant.close();
   }
 }
 

@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WeightDtype } from '../analysis/resource-sizing.ts';
 import type { Logger } from '../observability/logger.ts';
+import { type FleetDescription, fleetFilePath } from './fleet-file.ts';
+import { type BackfillOptions, backfillHistory } from './history-backfill.ts';
 import { deriveSeed } from './random.ts';
 import { ServerLog } from './server-log.ts';
 import { SimulatedServer } from './simulated-server.ts';
@@ -61,11 +63,6 @@ export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
   },
 ];
 
-/** Where the running fleet is described for other processes (`llmops demo …`). */
-export function fleetFile(dataDir: string): string {
-  return join(dataDir, 'demo', 'fleet.json');
-}
-
 export interface FleetMember {
   deployment: DemoDeployment;
   server: SimulatedServer;
@@ -87,6 +84,8 @@ export class DemoFleet {
       logger: Logger;
       deployments?: readonly DemoDeployment[];
       traffic?: boolean;
+      /** Writes history before the servers start, when the store has none for them. */
+      backfill?: Omit<BackfillOptions, 'deployments' | 'seed'>;
     },
   ) {}
 
@@ -95,8 +94,17 @@ export class DemoFleet {
   }
 
   async start(): Promise<void> {
-    for (const deployment of this.options.deployments ?? DEMO_DEPLOYMENTS) {
-      const log = new ServerLog(this.logPath(deployment.name));
+    const deployments = (this.options.deployments ?? DEMO_DEPLOYMENTS).map((deployment) => ({
+      deployment,
+      log: new ServerLog(this.logPath(deployment.name)),
+    }));
+    if (this.options.backfill) {
+      const started = performance.now();
+      const { snapshots } = backfillHistory({ ...this.options.backfill, deployments, seed: this.options.seed });
+      if (snapshots > 0)
+        this.options.logger.info({ snapshots, ms: Math.round(performance.now() - started) }, 'demo history back-filled');
+    }
+    for (const { deployment, log } of deployments) {
       const server = new SimulatedServer({ ...deployment, seed: deriveSeed(this.options.seed, deployment.name), log });
       await server.start();
       const traffic = new TrafficGenerator({
@@ -125,19 +133,26 @@ export class DemoFleet {
     return this.members.find((member) => member.deployment.name === name);
   }
 
-  private writeFleetFile(): void {
-    const path = fleetFile(this.options.dataDir);
-    mkdirSync(join(this.options.dataDir, 'demo'), { recursive: true });
-    const description = {
+  /** What other processes need to reach the fleet. */
+  describe(): FleetDescription {
+    return {
       pid: process.pid,
       started: new Date().toISOString(),
-      deployments: this.members.map((member) => ({
-        name: member.deployment.name,
-        environment: member.deployment.environment,
-        url: member.server.url,
-        log: member.log.path,
+      deployments: this.members.map(({ deployment, server, log }) => ({
+        name: deployment.name,
+        environment: deployment.environment,
+        version: deployment.version,
+        model: deployment.model,
+        gpu: `${deployment.gpuCount} × ${deployment.gpu}`,
+        dtype: deployment.dtype,
+        url: server.url,
+        log: log.path,
       })),
     };
-    writeFileSync(path, `${JSON.stringify(description, null, 2)}\n`);
+  }
+
+  private writeFleetFile(): void {
+    mkdirSync(join(this.options.dataDir, 'demo'), { recursive: true });
+    writeFileSync(fleetFilePath(this.options.dataDir), `${JSON.stringify(this.describe(), null, 2)}\n`);
   }
 }

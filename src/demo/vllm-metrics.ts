@@ -115,28 +115,49 @@ export class VllmMetrics {
     this.http.set(group, (this.http.get(group) ?? 0) + by);
   }
 
+  private keyCache: string[] | undefined;
+
+  /** Every series' canonical key, in a fixed order that `values()` follows. */
+  keys(): string[] {
+    if (!this.keyCache) {
+      const keys: string[] = [];
+      for (const name of this.counters.keys()) keys.push(seriesKey(name, this.labels));
+      for (const name of this.gauges.keys()) keys.push(seriesKey(name, this.labels));
+      for (const reason of this.finished.keys())
+        keys.push(seriesKey('vllm:request_success_total', { ...this.labels, finished_reason: reason }));
+      for (const group of this.http.keys())
+        keys.push(seriesKey('http_requests_total', { handler: '/v1/chat/completions', method: 'POST', status: group }));
+      for (const name of this.histograms.keys()) {
+        const buckets = HISTOGRAMS[name].buckets;
+        for (let index = 0; index <= buckets.length; index++) {
+          const le = index < buckets.length ? formatLe(buckets[index] as number) : '+Inf';
+          keys.push(seriesKey(`${name}_bucket`, { ...this.labels, le }));
+        }
+        keys.push(seriesKey(`${name}_sum`, this.labels), seriesKey(`${name}_count`, this.labels));
+      }
+      this.keyCache = keys;
+    }
+    return this.keyCache;
+  }
+
+  /** Every series' current value, in the order of `keys()`. */
+  values(): Float64Array {
+    const out: number[] = [...this.counters.values(), ...this.gauges.values(), ...this.finished.values(), ...this.http.values()];
+    for (const state of this.histograms.values()) {
+      let cumulative = 0;
+      for (const count of state.counts) {
+        cumulative += count;
+        out.push(cumulative);
+      }
+      out.push(state.sum, state.count);
+    }
+    return Float64Array.from(out);
+  }
+
   /** Every series as `name{labels}` → value, as a scraper would store it. */
   snapshot(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [name, value] of this.counters) out.set(seriesKey(name, this.labels), value);
-    for (const [name, value] of this.gauges) out.set(seriesKey(name, this.labels), value);
-    for (const [reason, value] of this.finished)
-      out.set(seriesKey('vllm:request_success_total', { ...this.labels, finished_reason: reason }), value);
-    for (const [group, value] of this.http) {
-      out.set(seriesKey('http_requests_total', { handler: '/v1/chat/completions', method: 'POST', status: group }), value);
-    }
-    for (const [name, state] of this.histograms) {
-      let cumulative = 0;
-      const buckets = HISTOGRAMS[name].buckets;
-      state.counts.forEach((count, index) => {
-        cumulative += count;
-        const le = index < buckets.length ? formatLe(buckets[index] as number) : '+Inf';
-        out.set(seriesKey(`${name}_bucket`, { ...this.labels, le }), cumulative);
-      });
-      out.set(seriesKey(`${name}_sum`, this.labels), state.sum);
-      out.set(seriesKey(`${name}_count`, this.labels), state.count);
-    }
-    return out;
+    const values = this.values();
+    return new Map(this.keys().map((key, index) => [key, values[index] as number]));
   }
 
   /** Prometheus text exposition format 0.0.4, with HELP and TYPE lines. */

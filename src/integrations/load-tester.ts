@@ -7,6 +7,8 @@
  * Failed requests never throw: they are counted in the report by kind. Only an invalid workload throws
  * (AppError `workload_invalid`).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
@@ -370,6 +372,41 @@ async function sendOne(ctx: Context, plan: RequestPlan): Promise<Outcome> {
   }
 }
 
+let warmedUp: Promise<void> | undefined;
+
+/**
+ * Node loads its fetch client (undici) and compiles its HTTP parser on the first request, some 30-40 ms that
+ * would otherwise inflate the first measured latencies. One request to a throwaway loopback server, once per
+ * process, pays that without touching the endpoint under test. Best effort: failures are ignored.
+ */
+function warmUpFetch(): Promise<void> {
+  warmedUp ??= (async () => {
+    const server = createServer((_request, response) => {
+      response.setHeader('content-type', 'text/event-stream');
+      response.end('data: {}\n\ndata: [DONE]\n\n');
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        body: '{}',
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (response.body) await readSse(response.body, () => undefined);
+    } catch {
+      // Only a warm-up.
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  })();
+  return warmedUp;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Statistics
 
@@ -459,6 +496,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
     }
   };
 
+  await warmUpFetch();
   const cancelled = () => workload.signal?.aborted === true;
   const start = performance.now();
 

@@ -141,6 +141,10 @@ export class PrometheusSource implements MetricsSource {
       const response = await this.http.get<string>('/-/ready', { headers: { Accept: 'text/plain' }, ...this.deadline() });
       const text = String(response.data ?? '').trim();
       if (response.status >= 200 && response.status < 300) return { ok: true, url: this.url, message: text || 'ready' };
+      if (response.status === 503) {
+        const message = `Prometheus at ${this.url} is not ready yet (HTTP 503: ${snippet(text)})`;
+        return { ok: false, url: this.url, code: 'prometheus_not_ready', message };
+      }
       const error = this.statusError(response.status, text, context);
       return { ok: false, url: this.url, code: error.code, message: error.message };
     } catch (error) {

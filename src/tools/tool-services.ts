@@ -1,0 +1,12 @@
+import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
+import type { MetricsSource } from '../metrics/metrics-source.ts';
+
+/** What tool handlers may use; built once by the composition root. */
+export interface ToolServices {
+  metrics: MetricsSource;
+  deployments: DeploymentRegistry;
+  /** Where charts are written (`DATA_DIR/charts`). */
+  chartDir: string;
+  /** The metrics source's scrape interval, to pick sensible query steps. */
+  scrapeIntervalSeconds: number;
+}
