@@ -168,6 +168,9 @@ async function startFakeServer(options: FakeOptions = {}): Promise<FakeServer> {
   return state;
 }
 
+/** Timing assertions can miss when other test files load both cores; a second or third attempt settles it. */
+const TIMING = { retry: 2 };
+
 /** Within 10 % of the expected value plus `slackMs`. */
 function expectNear(label: string, measuredSeconds: number, expectedMs: number, slackMs = 5) {
   expect(
@@ -179,7 +182,7 @@ function expectNear(label: string, measuredSeconds: number, expectedMs: number, 
 // ---------------------------------------------------------------------------------------------------------
 
 describe('runLoadTest against an OpenAI-compatible server', () => {
-  it('measures TTFT, TPOT and end-to-end latency of streamed completions', async () => {
+  it('measures TTFT, TPOT and end-to-end latency of streamed completions', TIMING, async () => {
     const server = await startFakeServer({ firstTokenDelayMs: 150, perTokenDelayMs: 20 });
     const report = await runLoadTest({
       baseUrl: server.baseUrl,
@@ -244,7 +247,7 @@ describe('runLoadTest against an OpenAI-compatible server', () => {
     expect(report.outputTokens).toBe(15 * 5);
   });
 
-  it('measures non-streaming completions end to end, with tokens from usage', async () => {
+  it('measures non-streaming completions end to end, with tokens from usage', TIMING, async () => {
     const server = await startFakeServer({ firstTokenDelayMs: 40, perTokenDelayMs: 5 });
     const report = await runLoadTest({
       baseUrl: `${server.baseUrl}/`,
@@ -261,7 +264,7 @@ describe('runLoadTest against an OpenAI-compatible server', () => {
     expect(server.bodies[0]).not.toHaveProperty('stream_options');
   });
 
-  it('counts only requests within every SLO as goodput', async () => {
+  it('counts only requests within every SLO as goodput', TIMING, async () => {
     // Of every four requests: fast, slow first token, slow tokens, fast.
     const server = await startFakeServer({
       firstTokenDelayMs: (n) => (n % 4 === 2 ? 120 : 10),

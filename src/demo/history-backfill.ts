@@ -181,7 +181,9 @@ function spread(metrics: VllmMetrics, random: Random, name: HistogramName, count
       counts[index] = Math.floor(value);
     });
     let missing = count - counts.reduce((a, b) => a + b, 0);
-    const byRemainder = expected.map((value, index) => ({ index, remainder: value - Math.floor(value) + random.next() * 1e-6 })).sort((a, b) => b.remainder - a.remainder);
+    const byRemainder = expected
+      .map((value, index) => ({ index, remainder: value - Math.floor(value) + random.next() * 1e-6 }))
+      .sort((a, b) => b.remainder - a.remainder);
     for (const { index } of byRemainder) {
       if (missing <= 0) break;
       counts[index] = (counts[index] as number) + 1;

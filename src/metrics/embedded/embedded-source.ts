@@ -137,8 +137,14 @@ function evaluate(
       return histogramQuantile(quantile, increases);
     }
     case 'counter': {
-      const total = sumIncrease(prepared, t, window, () => true);
-      return total === undefined ? undefined : total / window;
+      // Per second of the time the samples really span, which may differ from the window by a scrape.
+      let rate: number | undefined;
+      for (const series of prepared) {
+        const span = spanOver(series, t - window, t);
+        const increase = increaseOver(series, t - window, t);
+        if (span !== undefined && span > 0 && increase !== undefined) rate = (rate ?? 0) + increase / span;
+      }
+      return rate;
     }
     case 'ratio': {
       const all = sumIncrease(prepared, t, window, () => true);
@@ -193,6 +199,14 @@ export function increaseOver(series: Pick<PreparedSeries, 'times' | 'adjusted'>,
   const a = series.adjusted[first] as number;
   const b = series.adjusted[last] as number;
   return Number.isNaN(a) || Number.isNaN(b) ? undefined : b - a;
+}
+
+function spanOver(series: Pick<PreparedSeries, 'times'>, from: number, to: number): number | undefined {
+  const last = lastIndexAtOrBefore(series.times, to);
+  let first = lastIndexAtOrBefore(series.times, from);
+  if (first < 0) first = firstIndexAtOrAfter(series.times, from);
+  if (last < 0 || first < 0 || first >= last) return undefined;
+  return (series.times[last] as number) - (series.times[first] as number);
 }
 
 function lastIndexAtOrBefore(times: readonly number[], t: number): number {

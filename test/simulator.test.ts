@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DemoRegistry } from '../src/demo/demo-registry.ts';
+import { performanceOf, stepMs } from '../src/demo/serving-model.ts';
+import { SimulatedServer, type SimulatedServerOptions } from '../src/demo/simulated-server.ts';
+import { runLoadTest } from '../src/integrations/load-tester.ts';
+import { parseExposition } from '../src/metrics/embedded/exposition-parser.ts';
+import { AssistantMetrics } from '../src/observability/metrics.ts';
+import { ToolExecutor } from '../src/tools/tool-executor.ts';
+import probeEndpoint from '../tools/probe-endpoint.ts';
+import { silentLogger } from './support/test-assistant.ts';
+
+const LLAMA: SimulatedServerOptions = {
+  name: 'llama-3-8b',
+  version: 'v2',
+  seed: 3,
+  model: 'llama-3-8b',
+  gpu: 'A100-80GB',
+  gpuCount: 1,
+  dtype: 'bf16',
+  maxNumSeqs: 64,
+  maxNumBatchedTokens: 8192,
+};
+
+const servers: SimulatedServer[] = [];
+async function serve(options: Partial<SimulatedServerOptions> = {}): Promise<SimulatedServer> {
+  const server = new SimulatedServer({ ...LLAMA, ...options });
+  await server.start();
+  servers.push(server);
+  return server;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+const probe = (server: SimulatedServer, concurrency: number, requests = concurrency * 2) =>
+  runLoadTest({
+    baseUrl: `${server.url}/v1`,
+    model: server.name,
+    requests,
+    concurrency,
+    maxTokens: 24,
+    promptTokens: 100,
+    ignoreEos: true,
+  });
+
+describe('simulated vLLM server', () => {
+  it('speaks the OpenAI API: models, non-streaming and streaming completions', async () => {
+    const server = await serve();
+    const models = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data[0]?.id).toBe('llama-3-8b');
+    const completion = (await (
+      await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'llama-3-8b', messages: [{ role: 'user', content: 'hi there' }], max_tokens: 5 }),
+      })
+    ).json()) as { object: string; usage: { completion_tokens: number } };
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.usage.completion_tokens).toBeLessThanOrEqual(5);
+    const bad = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: '{"messages": "nope"}' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('exposes the vLLM metric names the scraper reads back exactly', async () => {
+    const server = await serve();
+    await probe(server, 2);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    for (const name of [
+      'vllm:time_to_first_token_seconds_bucket',
+      'vllm:inter_token_latency_seconds_bucket',
+      'vllm:e2e_request_latency_seconds_bucket',
+      'vllm:request_queue_time_seconds_bucket',
+      'vllm:num_requests_running',
+      'vllm:num_requests_waiting',
+      'vllm:kv_cache_usage_perc',
+      'vllm:num_preemptions_total',
+      'vllm:prompt_tokens_total',
+      'vllm:generation_tokens_total',
+      'vllm:request_success_total{engine="0",finished_reason="length",model_name="llama-3-8b"}',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toContain('# TYPE vllm:time_to_first_token_seconds histogram');
+    expect([...parseExposition(text).keys()].sort()).toEqual([...server.metrics.keys()].sort());
+  });
+
+  it('the load tester reproduces the configured decode speed within 10 %', async () => {
+    const server = await serve();
+    const report = await probe(server, 1, 5);
+    const expected = stepMs(performanceOf(LLAMA), 1, 0) / 1000;
+    expect(report.failed).toBe(0);
+    expect(Math.abs((report.tpot?.p50 ?? 0) - expected) / expected).toBeLessThan(0.1);
+  });
+
+  it('gets slower with load: a bigger batch makes every decode step longer', async () => {
+    const server = await serve();
+    const light = await probe(server, 1, 4);
+    const heavy = await probe(server, 48, 96);
+    expect(heavy.tpot?.p50 ?? 0).toBeGreaterThan((light.tpot?.p50 ?? 0) * 1.3);
+    expect(heavy.e2e?.p95 ?? 0).toBeGreaterThan(light.e2e?.p95 ?? 0);
+  });
+
+  it('queues requests beyond max_num_seqs, raising TTFT', async () => {
+    const server = await serve({ maxNumSeqs: 4 });
+    const under = await probe(server, 4, 8);
+    const over = await probe(server, 16, 32);
+    expect(over.ttft?.p95 ?? 0).toBeGreaterThan((under.ttft?.p95 ?? 0) * 2);
+  });
+
+  it('a bad deploy makes it about 2.5 times slower, and a GPU fault makes requests fail', async () => {
+    const server = await serve();
+    const before = await probe(server, 2, 4);
+    server.injectFault('bad_deploy');
+    const during = await probe(server, 2, 4);
+    const ratio = (during.tpot?.p50 ?? 0) / (before.tpot?.p50 ?? 1);
+    expect(ratio).toBeGreaterThan(2.2);
+    expect(ratio).toBeLessThan(2.8);
+    server.clearFault();
+    server.injectFault('gpu_xid');
+    const failing = await probe(server, 4, 40);
+    expect(failing.failed).toBeGreaterThan(4);
+    expect(failing.errors[0]?.kind).toBe('http_5xx');
+    expect((await fetch(`${server.url}/health`)).status).toBe(503);
+  });
+
+  it('preempts sequences when the KV cache runs out', async () => {
+    const server = await serve();
+    server.injectFault('kv_cache_exhaustion');
+    await runLoadTest({
+      baseUrl: `${server.url}/v1`,
+      model: server.name,
+      requests: 64,
+      concurrency: 64,
+      maxTokens: 200,
+      promptTokens: 1000,
+      ignoreEos: true,
+      timeoutMs: 120_000,
+    });
+    const preemptions = parseExposition(await (await fetch(`${server.url}/metrics`)).text()).get(
+      'vllm:num_preemptions_total{engine="0",model_name="llama-3-8b"}',
+    );
+    expect(preemptions).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('probe_endpoint', () => {
+  it('measures a deployment through the tool, and sees an injected fault', async () => {
+    const server = await serve();
+    const registry = new DemoRegistry(() => [
+      {
+        name: 'llama-3-8b',
+        environment: 'prod',
+        version: 'v2',
+        model: 'llama-3-8b',
+        gpu: '1 × A100-80GB',
+        dtype: 'bf16',
+        url: server.url,
+        log: '/dev/null',
+      },
+    ]);
+    const executor = new ToolExecutor(
+      [probeEndpoint({ deployments: registry, metrics: undefined as never, chartDir: '', scrapeIntervalSeconds: 60 })],
+      {
+        timeoutMs: 60_000,
+        metrics: new AssistantMetrics({ defaultMetrics: false }),
+        logger: silentLogger,
+      },
+    );
+    const context = { threadId: 't', userId: 'u', now: new Date() };
+    const healthy = await executor.execute('probe_endpoint', { deployment: 'llama-3-8b', requests: 4, max_tokens: 16 }, context);
+    expect(healthy.status).toBe('ok');
+    expect(healthy.summary).toMatch(
+      /^Probed llama-3-8b with 4 streaming requests .*TTFT p50 \d+ ms.*TPOT p50 \d+ ms.*no errors\.$/,
+    );
+    server.injectFault('bad_deploy');
+    const slow = await executor.execute('probe_endpoint', { deployment: 'llama-3-8b', requests: 4, max_tokens: 16 }, context);
+    const tpot = (result: typeof healthy) => (result.data as { tpot: { p50: number } }).tpot.p50;
+    expect(tpot(slow)).toBeGreaterThan(tpot(healthy) * 2);
+    const unknown = await executor.execute('probe_endpoint', { deployment: 'gpt-9' }, context);
+    expect(unknown.summary).toContain('No endpoint known for "gpt-9"; known deployments: llama-3-8b');
+  });
+});
