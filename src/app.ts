@@ -8,8 +8,9 @@ import type { Config } from './config.ts';
 import { ConversationService } from './conversation/conversation-service.ts';
 import { DemoFleet } from './demo/demo-fleet.ts';
 import { DemoRegistry } from './demo/demo-registry.ts';
-import { readLiveFleet } from './demo/fleet-file.ts';
+import { claimFleet, releaseFleet, waitForLiveFleet } from './demo/fleet-file.ts';
 import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
+import { AppError } from './errors.ts';
 import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
 import { MetricStore } from './metrics/embedded/metric-store.ts';
 import { Scraper } from './metrics/embedded/scraper.ts';
@@ -63,6 +64,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
   const stopBackground = async () => {
     scraper?.stop();
     await fleet?.stop();
+    if (config.DEMO === 'on') releaseFleet(config.DATA_DIR);
   };
   try {
     const store = new MetricStore(db);
@@ -80,10 +82,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
 
     let deployments: DeploymentRegistry = EMPTY_REGISTRY;
     if (config.DEMO === 'on') {
-      const live = readLiveFleet(config.DATA_DIR);
-      if (live) {
-        deployments = new DemoRegistry(() => live.deployments);
-      } else {
+      if (claimFleet(config.DATA_DIR)) {
         const now = overrides.now?.() ?? new Date();
         fleet = new DemoFleet({
           dataDir: config.DATA_DIR,
@@ -116,6 +115,16 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
           await scraper.scrapeOnce();
           scraper.start(false);
         }
+      } else {
+        // Another process on this DATA_DIR runs the fleet (and scrapes it); use that one.
+        const live = await waitForLiveFleet(config.DATA_DIR, 120_000);
+        if (!live) {
+          throw new AppError(
+            'demo_unavailable',
+            `Another process holds the demo fleet of DATA_DIR=${config.DATA_DIR} but it did not become ready within 120 s; stop it or set DEMO=off`,
+          );
+        }
+        deployments = new DemoRegistry(() => live.deployments);
       }
     }
 

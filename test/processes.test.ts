@@ -40,6 +40,20 @@ describe('the llmops command', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('on a fresh start answers a metrics question with a number, a summary and a PNG chart', () => {
+    const run = llmops(['chat', '--once', 'p95 ttft of llama-3-8b over the last 10 minutes'], { DATA_DIR: tempDataDir() });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const match =
+      /^p95 TTFT over last 10m: llama-3-8b: (\d+(?:\.\d+)?) (ms|s) now \(min .*, mean .*, max .*\)\. Source: embedded \(vllm:time_to_first_token_seconds\)\. Chart: (\S+\.png)$/m.exec(
+        run.stdout,
+      );
+    expect(match, run.stdout).not.toBeNull();
+    expect(Number(match?.[1])).toBeGreaterThan(0);
+    const png = readFileSync(match?.[3] as string);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
   it('an unknown command gets the usage and exit code 2', () => {
     const run = llmops(['deploy-everything']);
     expect(run.code).toBe(2);

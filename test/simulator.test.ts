@@ -173,7 +173,7 @@ describe('probe_endpoint', () => {
     );
     server.injectFault('bad_deploy');
     const slow = await executor.execute('probe_endpoint', { deployment: 'llama-3-8b', requests: 4, max_tokens: 16 }, context);
-    const tpot = (result: typeof healthy) => (result.data as { tpot: { p50: number } }).tpot.p50;
+    const tpot = (result: typeof healthy) => (result as { data: { tpot: { p50: number } } }).data.tpot.p50;
     expect(tpot(slow)).toBeGreaterThan(tpot(healthy) * 2);
     const unknown = await executor.execute('probe_endpoint', { deployment: 'gpt-9' }, context);
     expect(unknown.summary).toContain('No endpoint known for "gpt-9"; known deployments: llama-3-8b');

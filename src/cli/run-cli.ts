@@ -6,6 +6,7 @@ import { runTerminalChat } from '../chat/local/terminal-chat.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
+import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
 
 const USAGE = `Usage: llmops <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
   plan "<request>" [--json]    print the tool calls the configured planner would make, executing nothing
   estimate <model> [--dtype D] [--context N] [--concurrency N] [--gpu TYPE] [--gpus N] [--json]
                                GPU memory and count to serve a model (the estimate_resources tool)
+${DEMO_USAGE}
   help                         this text
 
 From a checkout: npm run -s llmops -- <command> [options]`;
@@ -47,12 +49,13 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
-  if (!['chat', 'plan', 'estimate'].includes(command)) {
+  if (!['chat', 'plan', 'estimate', 'demo'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
   }
   loadDotEnv();
   const config = loadConfig();
+  if (command === 'demo') return runDemoCommand(rest, config, io);
   // Commands print results on stdout; logs go to stderr, quiet unless LOG_LEVEL asks.
   const logger = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', io.stderr);
   const assistant = await startAssistant(config, logger, { defaultMetrics: false });

@@ -67,7 +67,7 @@ const WORDS = [
 export class SimulatedServer {
   readonly metrics: VllmMetrics;
   private performance: Performance;
-  private readonly random: Random;
+  private random: Random;
   private readonly waiting: Sequence[] = [];
   private readonly running: Sequence[] = [];
   private kvUsed = 0;
@@ -242,6 +242,8 @@ export class SimulatedServer {
       json(response, 400, { error: body.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
       return;
     }
+    // A scenario's seed makes the fault's random draws (which requests fail) replay the same way.
+    if (body.data.seed !== undefined) this.random = new Random(body.data.seed);
     this.injectFault(body.data.fault, body.data.duration_s ? body.data.duration_s * 1000 : undefined);
     json(response, 200, this.state());
   }
