@@ -218,6 +218,7 @@ interface Context {
   stream: boolean;
   ignoreEos: boolean;
   timeoutMs: number;
+  /** The run's own signal, following `workload.signal`; see {@link runLoadTest}. */
   signal: AbortSignal | undefined;
 }
 
@@ -463,8 +464,18 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
     stream,
     ignoreEos: workload.ignoreEos ?? false,
     timeoutMs: workload.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    signal: workload.signal,
+    signal: undefined,
   };
+  // Requests combine their timeout with a signal that lives only as long as this run, not with the caller's
+  // (possibly process-long) signal directly: AbortSignal.any keeps its result reachable from every source
+  // signal until that source is collected or aborted.
+  const runAbort = new AbortController();
+  const followCaller = () => runAbort.abort(workload.signal?.reason);
+  if (workload.signal) {
+    if (workload.signal.aborted) runAbort.abort(workload.signal.reason);
+    else workload.signal.addEventListener('abort', followCaller, { once: true });
+    ctx.signal = runAbort.signal;
+  }
 
   const ttfts: number[] = [];
   const tpots: number[] = [];
@@ -497,55 +508,59 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
   };
 
   await warmUpFetch();
-  const cancelled = () => workload.signal?.aborted === true;
+  const cancelled = () => runAbort.signal.aborted;
   const start = performance.now();
 
-  if (workload.ratePerSecond === undefined) {
-    // Closed loop: `concurrency` workers, each sending its next request as soon as the last one finished.
-    let next = 0;
-    const worker = async () => {
-      while (next < n && !cancelled()) {
-        const plan = plans[next++] as RequestPlan;
-        sent++;
-        record(await sendOne(ctx, plan));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(workload.concurrency, n) }, worker));
-  } else {
-    // Open loop: Poisson arrivals on an absolute schedule (no drift), at most `concurrency` in flight;
-    // an arrival finding every slot busy waits for one, and its latency counts from when it is sent.
-    const arrivals = rng(seed ^ 0xa771);
-    const rate = workload.ratePerSecond;
-    const inFlight = new Set<Promise<void>>();
-    let slotFreed: (() => void) | null = null;
-    let due = 0;
-    for (let i = 0; i < n && !cancelled(); i++) {
-      if (i > 0) due += (-Math.log(1 - arrivals()) / rate) * 1000;
-      const wait = start + due - performance.now();
-      if (wait >= 1) {
-        try {
-          await sleep(wait, undefined, workload.signal ? { signal: workload.signal } : undefined);
-        } catch {
-          break; // cancelled while waiting
+  try {
+    if (workload.ratePerSecond === undefined) {
+      // Closed loop: `concurrency` workers, each sending its next request as soon as the last one finished.
+      let next = 0;
+      const worker = async () => {
+        while (next < n && !cancelled()) {
+          const plan = plans[next++] as RequestPlan;
+          sent++;
+          record(await sendOne(ctx, plan));
         }
-      }
-      while (inFlight.size >= workload.concurrency) {
-        await new Promise<void>((resolve) => {
-          slotFreed = resolve;
+      };
+      await Promise.all(Array.from({ length: Math.min(workload.concurrency, n) }, worker));
+    } else {
+      // Open loop: Poisson arrivals on an absolute schedule (no drift), at most `concurrency` in flight;
+      // an arrival finding every slot busy waits for one, and its latency counts from when it is sent.
+      const arrivals = rng(seed ^ 0xa771);
+      const rate = workload.ratePerSecond;
+      const inFlight = new Set<Promise<void>>();
+      let slotFreed: (() => void) | null = null;
+      let due = 0;
+      for (let i = 0; i < n && !cancelled(); i++) {
+        if (i > 0) due += (-Math.log(1 - arrivals()) / rate) * 1000;
+        const wait = start + due - performance.now();
+        if (wait >= 1) {
+          try {
+            await sleep(wait, undefined, { signal: runAbort.signal });
+          } catch {
+            break; // cancelled while waiting
+          }
+        }
+        while (inFlight.size >= workload.concurrency) {
+          await new Promise<void>((resolve) => {
+            slotFreed = resolve;
+          });
+        }
+        if (cancelled()) break;
+        sent++;
+        const request: Promise<void> = sendOne(ctx, plans[i] as RequestPlan).then((outcome) => {
+          record(outcome);
+          inFlight.delete(request);
+          const release = slotFreed;
+          slotFreed = null;
+          release?.();
         });
+        inFlight.add(request);
       }
-      if (cancelled()) break;
-      sent++;
-      const request: Promise<void> = sendOne(ctx, plans[i] as RequestPlan).then((outcome) => {
-        record(outcome);
-        inFlight.delete(request);
-        const release = slotFreed;
-        slotFreed = null;
-        release?.();
-      });
-      inFlight.add(request);
+      await Promise.all(inFlight);
     }
-    await Promise.all(inFlight);
+  } finally {
+    workload.signal?.removeEventListener('abort', followCaller);
   }
 
   const durationSeconds = (performance.now() - start) / 1000;
