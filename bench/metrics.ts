@@ -36,24 +36,33 @@ export async function benchScraper(rounds = 30): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'llmops-bench-scrape-'));
   const db = openDatabase(dir);
   try {
-    const scraper = new Scraper({ store: new MetricStore(db), intervalSeconds: 60, retentionDays: 1, logger: createLogger('silent') });
+    const scraper = new Scraper({
+      store: new MetricStore(db),
+      intervalSeconds: 60,
+      retentionDays: 1,
+      logger: createLogger('silent'),
+    });
     for (let i = 0; i < 100; i++) scraper.addTarget(`t${i}`, `model-${i}`, `http://127.0.0.1:${port}/t/${i}`);
     await scraper.scrapeOnce(); // warm-up
-    let clock = Date.now();
     const cpu = process.cpuUsage();
     const started = performance.now();
     for (let round = 0; round < rounds; round++) {
-      clock += 1000;
       await scraper.scrapeOnce();
     }
     const used = process.cpuUsage(cpu);
     const wall = (performance.now() - started) / rounds;
     const cpuMs = (used.user + used.system) / 1000 / rounds;
     const bytes = expositions.reduce((sum, text) => sum + text.length, 0) / 100;
-    console.log(`embedded scraper: 100 targets × ${(bytes / 1024).toFixed(1)} KiB exposition (${busyMetrics('x', new Random(2)).keys().length} series each), ${rounds} rounds`);
-    console.log(`  CPU per 100 targets per interval: ${cpuMs.toFixed(1)} ms (includes serving the 100 expositions in-process); wall ${wall.toFixed(1)} ms`);
+    console.log(
+      `embedded scraper: 100 targets × ${(bytes / 1024).toFixed(1)} KiB exposition (${busyMetrics('x', new Random(2)).keys().length} series each), ${rounds} rounds`,
+    );
+    console.log(
+      `  CPU per 100 targets per interval: ${cpuMs.toFixed(1)} ms (includes serving the 100 expositions in-process); wall ${wall.toFixed(1)} ms`,
+    );
     console.log(`  at the default 60 s interval that is ${((cpuMs / 60_000) * 100).toFixed(3)}% of one core`);
-    console.log(`  stored per scrape per target: ${(db.prepare('SELECT AVG(LENGTH(vals)) AS b FROM metric_snapshots').get() as { b: number }).b.toFixed(0)} bytes`);
+    console.log(
+      `  stored per scrape per target: ${(db.prepare('SELECT AVG(LENGTH(vals)) AS b FROM metric_snapshots').get() as { b: number }).b.toFixed(0)} bytes`,
+    );
   } finally {
     db.close();
     server.close();
@@ -87,15 +96,56 @@ export async function benchQueries(): Promise<void> {
         }
       });
     }
-    console.log(`embedded queries: 50 deployments × ${seriesPerTarget} series × 5,760 samples (one day at 15 s), loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      `embedded queries: 50 deployments × ${seriesPerTarget} series × 5,760 samples (one day at 15 s), loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+    );
     const source = new EmbeddedSource(store, 15);
     const cases: Array<[string, Parameters<EmbeddedSource['curated']>[0]]> = [
-      ['p95 TTFT, one deployment, 1 day, step 5m', { kind: 'ttft', deployment: 'model-7', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300, quantile: 0.95 }],
-      ['p95 TTFT, one deployment, 1 day, step 15s', { kind: 'ttft', deployment: 'model-7', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 15, quantile: 0.95 }],
-      ['throughput, one deployment, 1 day, step 5m', { kind: 'throughput', deployment: 'model-7', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300 }],
-      ['queue depth, all 50 deployments, 1 day, step 5m', { kind: 'queue_depth', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300 }],
-      ['p95 TTFT, all 50 deployments, 1 day, step 5m', { kind: 'ttft', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300, quantile: 0.95 }],
-      ['p95 TTFT, one deployment, last 10m', { kind: 'ttft', deployment: 'model-7', start: new Date((end - 600) * 1000), end: new Date(end * 1000), stepSeconds: 15, quantile: 0.95 }],
+      [
+        'p95 TTFT, one deployment, 1 day, step 5m',
+        {
+          kind: 'ttft',
+          deployment: 'model-7',
+          start: new Date(start * 1000),
+          end: new Date(end * 1000),
+          stepSeconds: 300,
+          quantile: 0.95,
+        },
+      ],
+      [
+        'p95 TTFT, one deployment, 1 day, step 15s',
+        {
+          kind: 'ttft',
+          deployment: 'model-7',
+          start: new Date(start * 1000),
+          end: new Date(end * 1000),
+          stepSeconds: 15,
+          quantile: 0.95,
+        },
+      ],
+      [
+        'throughput, one deployment, 1 day, step 5m',
+        { kind: 'throughput', deployment: 'model-7', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300 },
+      ],
+      [
+        'queue depth, all 50 deployments, 1 day, step 5m',
+        { kind: 'queue_depth', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300 },
+      ],
+      [
+        'p95 TTFT, all 50 deployments, 1 day, step 5m',
+        { kind: 'ttft', start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds: 300, quantile: 0.95 },
+      ],
+      [
+        'p95 TTFT, one deployment, last 10m',
+        {
+          kind: 'ttft',
+          deployment: 'model-7',
+          start: new Date((end - 600) * 1000),
+          end: new Date(end * 1000),
+          stepSeconds: 15,
+          quantile: 0.95,
+        },
+      ],
     ];
     for (const [label, query] of cases) {
       await source.curated(query); // warm the schema cache

@@ -341,9 +341,9 @@ describe('runLoadTest against an OpenAI-compatible server', () => {
   });
 
   it('stops early when the caller aborts, returning what was measured', async () => {
-    const server = await startFakeServer({ firstTokenDelayMs: 50 });
+    const server = await startFakeServer({ firstTokenDelayMs: 20 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 120);
+    setTimeout(() => controller.abort(), 150);
     const report = await runLoadTest({
       baseUrl: server.baseUrl,
       model: 'm',

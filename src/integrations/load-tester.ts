@@ -237,7 +237,10 @@ function hasText(value: unknown): boolean {
 }
 
 function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text
+    .slice(0, EXAMPLE_MAX_CHARS * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > EXAMPLE_MAX_CHARS ? `${flat.slice(0, EXAMPLE_MAX_CHARS)}…` : flat;
 }
 

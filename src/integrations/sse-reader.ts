@@ -12,11 +12,10 @@ export class SseParser {
   private data: string | null = null;
   /** The previous push ended in '\r': a '\n' opening the next push belongs to the same line break. */
   private pendingCr = false;
+  private stopped = false;
 
   /** `onData` receives the data of each complete event; return `false` to ignore the rest of the stream. */
   constructor(private readonly onData: (data: string) => boolean | undefined) {}
-
-  private stopped = false;
 
   /** Whether `onData` asked to stop. */
   get done(): boolean {

@@ -42,12 +42,12 @@ export class MetricStore {
           .all(deployment) as Target[]);
   }
 
-  /** Stores one scrape; `values[i]` belongs to `keys[i]`. A second write for the same second replaces the first. */
+  /** Stores one scrape at `t` (unix seconds, kept to the millisecond); `values[i]` belongs to `keys[i]`. */
   append(targetId: number, t: number, keys: readonly string[], values: Float64Array): void {
     const schemaId = this.schemaFor(targetId, keys);
     this.db
       .prepare('INSERT OR REPLACE INTO metric_snapshots (target_id, t, schema_id, vals) VALUES (?, ?, ?, ?)')
-      .run(targetId, Math.round(t), schemaId, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+      .run(targetId, Math.round(t * 1000), schemaId, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
   }
 
   /** Runs `write` in one transaction: bulk loads (the back-fill) are an order of magnitude faster this way. */
@@ -71,14 +71,14 @@ export class MetricStore {
       first: number | null;
       last: number | null;
     };
-    return row.first === null || row.last === null ? undefined : { first: row.first, last: row.last };
+    return row.first === null || row.last === null ? undefined : { first: row.first / 1000, last: row.last / 1000 };
   }
 
   /** Samples of the wanted series of a target between two times (inclusive). */
   read(target: Target, start: number, end: number, wanted: (key: string) => boolean): TargetSamples {
     const rows = this.db
       .prepare('SELECT t, schema_id, vals FROM metric_snapshots WHERE target_id = ? AND t BETWEEN ? AND ? ORDER BY t')
-      .all(target.id, Math.floor(start), Math.ceil(end)) as Array<{ t: number; schema_id: number; vals: Buffer }>;
+      .all(target.id, Math.floor(start * 1000), Math.ceil(end * 1000)) as Array<{ t: number; schema_id: number; vals: Buffer }>;
     const series = new Map<string, Float64Array>();
     const indexCache = new Map<number, Array<[string, number]>>();
     rows.forEach((row, rowIndex) => {
@@ -99,12 +99,12 @@ export class MetricStore {
         column[rowIndex] = view.getFloat64(index * 8, true);
       }
     });
-    return { target, times: rows.map((row) => row.t), series };
+    return { target, times: rows.map((row) => row.t / 1000), series };
   }
 
   /** Deletes samples older than `before` (unix s); returns how many scrapes were removed. */
   prune(before: number): number {
-    return this.db.prepare('DELETE FROM metric_snapshots WHERE t < ?').run(Math.floor(before)).changes;
+    return this.db.prepare('DELETE FROM metric_snapshots WHERE t < ?').run(Math.floor(before * 1000)).changes;
   }
 
   private schemaFor(targetId: number, keys: readonly string[]): number {

@@ -16,7 +16,7 @@ CREATE TABLE metric_schemas (
 
 CREATE TABLE metric_snapshots (
   target_id INTEGER NOT NULL REFERENCES metric_targets (id),
-  t INTEGER NOT NULL,
+  t INTEGER NOT NULL, -- unix milliseconds: rates over short windows need the real scrape times
   schema_id INTEGER NOT NULL REFERENCES metric_schemas (id),
   vals BLOB NOT NULL,
   PRIMARY KEY (target_id, t)
