@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import type { MetricFamilyRef } from '../src/metrics/metric-names.ts';
 import { PrometheusSource, type PrometheusSourceOptions } from '../src/metrics/prometheus-source.ts';
 import { curatedPromql, escapeLabelValue, formatPromDuration, rangeWindowSeconds } from '../src/metrics/promql.ts';
+import { freePort } from './support/prometheus-server.ts';
 
 const PROM = 'http://prometheus.test:9090';
 const START = new Date(1_717_000_000_000);
@@ -258,7 +258,7 @@ describe('PrometheusSource over Prometheus’ HTTP API', () => {
 describe('PrometheusSource errors name the URL and the problem', () => {
   it('unreachable: a closed port gives prometheus_unreachable with the system error', async () => {
     nock.enableNetConnect('127.0.0.1');
-    const port = await closedPort();
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const error = await failure(source({ url }).raw('up', START, END, 60));
     expect(error.code).toBe('prometheus_unreachable');
@@ -321,7 +321,7 @@ describe('PrometheusSource errors name the URL and the problem', () => {
     expect(JSON.stringify(echoed.cause ?? '')).not.toContain('tok-7f3a');
 
     nock.enableNetConnect('127.0.0.1');
-    const port = await closedPort();
+    const port = await freePort();
     const error = await failure(source({ url: `http://admin:s3cret@127.0.0.1:${port}` }).raw('up', START, END, 60));
     expect(error.message).toContain(`Prometheus at http://127.0.0.1:${port} is unreachable`);
     expect(error.message).not.toContain('s3cret');
@@ -378,7 +378,7 @@ describe('PrometheusSource.health', () => {
 
   it('reports an unreachable server without throwing', async () => {
     nock.enableNetConnect('127.0.0.1');
-    const port = await closedPort();
+    const port = await freePort();
     expect(await source({ url: `http://127.0.0.1:${port}` }).health()).toMatchObject({
       ok: false,
       code: 'prometheus_unreachable',
@@ -386,16 +386,3 @@ describe('PrometheusSource.health', () => {
     });
   });
 });
-
-/** A localhost port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,25 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WeightDtype } from '../analysis/resource-sizing.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type FleetDescription, fleetFilePath } from './fleet-file.ts';
 import { type BackfillOptions, backfillHistory } from './history-backfill.ts';
 import { deriveSeed } from './random.ts';
 import { ServerLog } from './server-log.ts';
+import type { ServerConfig } from './serving-model.ts';
 import { SimulatedServer } from './simulated-server.ts';
 import { TrafficGenerator } from './traffic-generator.ts';
 
 /** One deployment of the demo fleet: what it serves, where, on what, and its usual traffic. */
-export interface DemoDeployment {
+export interface DemoDeployment extends ServerConfig {
   name: string;
   environment: 'prod' | 'staging' | 'dev';
   version: string;
-  model: string;
-  gpu: string;
-  gpuCount: number;
-  dtype: WeightDtype;
-  maxNumSeqs: number;
-  maxNumBatchedTokens: number;
   /** Requests per second at the daily peak on a weekday. */
   peakRatePerSecond: number;
 }

@@ -107,7 +107,8 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free at the time of asking (nothing listens on it afterwards). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
