@@ -42,6 +42,15 @@ const envSchema = z.object({
   TOOL_RESULT_MAX_CHARS: integer(500, 200_000).default(6_000),
   THREAD_HISTORY_MESSAGES: integer(2, 500).default(40),
   MAX_MESSAGE_CHARS: integer(100, 40_000).default(16_000),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith('xapp-', { error: 'must be an app-level token starting with xapp- (for Socket Mode)' })
+    .optional(),
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /api/, e.g. https://slack.com/api/' })
+    .optional(),
   DEMO: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
   DEMO_SEED: integer(0, 2 ** 31 - 1).default(42),
   DEMO_BACKFILL_DAYS: integer(0, 90).default(14),
@@ -94,6 +103,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (provider === 'openai' && !raw.OPENAI_API_KEY && !raw.OPENAI_BASE_URL) {
     problems.push(
       'LLM_PROVIDER=openai: needs OPENAI_API_KEY (OpenAI, Azure OpenAI) or OPENAI_BASE_URL (a vLLM or Ollama server that takes no key); set one, or unset LLM_PROVIDER to use the offline planner',
+    );
+  }
+  if (raw.SLACK_BOT_TOKEN && !raw.SLACK_APP_TOKEN && !raw.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_BOT_TOKEN is set: Slack also needs SLACK_SIGNING_SECRET (HTTP mode, events at /slack/events) or SLACK_APP_TOKEN (Socket Mode)',
+    );
+  }
+  if (!raw.SLACK_BOT_TOKEN && (raw.SLACK_APP_TOKEN || raw.SLACK_SIGNING_SECRET)) {
+    problems.push(
+      'SLACK_APP_TOKEN / SLACK_SIGNING_SECRET are set without SLACK_BOT_TOKEN (xoxb-…), which the assistant needs to post',
     );
   }
   if (raw.PROMETHEUS_BEARER_TOKEN && (raw.PROMETHEUS_USERNAME || raw.PROMETHEUS_PASSWORD)) {

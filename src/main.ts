@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startAssistant } from './app.ts';
 import { runTerminalChat } from './chat/local/terminal-chat.ts';
+import { createSlackSurface, type SlackSurface } from './chat/slack/slack-surface.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
 import { createHttpServer, listen } from './http/http-server.ts';
@@ -16,7 +17,9 @@ import { createLogger } from './observability/logger.ts';
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const slackMode = config.SLACK_BOT_TOKEN !== undefined;
+  // Slack replaces the terminal chat; without a terminal the assistant runs as a service.
+  const interactive = !slackMode && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // On a terminal the chat owns the screen, so logs go to a file; a service logs JSON to stdout.
   let logFile: string | undefined;
   if (interactive) {
@@ -25,7 +28,15 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL, logFile ? pino.destination({ dest: logFile, sync: false }) : process.stdout);
   const assistant = await startAssistant(config, logger);
+  let slack: SlackSurface | undefined;
+  try {
+    slack = slackMode ? await createSlackSurface(config, assistant, logger) : undefined;
+  } catch (error) {
+    await assistant.close();
+    throw error;
+  }
   const server = createHttpServer({
+    routes: slack?.requestListener ? { '/slack/events': slack.requestListener } : {},
     metrics: assistant.metrics,
     logger,
     health: () => {
@@ -52,12 +63,14 @@ async function main(): Promise<void> {
     logger.info('stopping');
     server.close();
     server.closeAllConnections();
-    void assistant.close().finally(() => {
-      logger.flush?.();
-      process.exitCode = code;
-      // Timers of the demo fleet are unref'd; open sockets of in-flight requests are not worth waiting for.
-      setTimeout(() => process.exit(code), 500).unref();
-    });
+    void (slack?.stop() ?? Promise.resolve())
+      .then(() => assistant.close())
+      .finally(() => {
+        logger.flush?.();
+        process.exitCode = code;
+        // Timers of the demo fleet are unref'd; open sockets of in-flight requests are not worth waiting for.
+        setTimeout(() => process.exit(code), 500).unref();
+      });
   };
   process.once('SIGINT', () => stop(0));
   process.once('SIGTERM', () => stop(0));
@@ -69,7 +82,17 @@ async function main(): Promise<void> {
     await assistant.close();
     throw error;
   }
-  logger.info({ port, host: config.HOST, provider: assistant.provider, model: assistant.modelName }, 'assistant started');
+  await slack?.start();
+  logger.info(
+    {
+      port,
+      host: config.HOST,
+      provider: assistant.provider,
+      model: assistant.modelName,
+      surface: slack ? `slack (${slack.mode})` : 'local',
+    },
+    'assistant started',
+  );
 
   if (interactive) {
     await runTerminalChat({

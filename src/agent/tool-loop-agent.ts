@@ -41,6 +41,8 @@ export interface TurnInput {
   text: string;
   threadId: string;
   userId: string;
+  /** Told what the agent is doing, for "working on it" messages that show progress. */
+  onProgress?: ((status: string) => void) | undefined;
 }
 
 /**
@@ -96,6 +98,7 @@ export class ToolLoopAgent {
         };
       }
       for (const call of calls) {
+        input.onProgress?.(`Running ${call.name}…`);
         const result = await this.options.executor.execute(call.name, call.args, {
           threadId: input.threadId,
           userId: input.userId,

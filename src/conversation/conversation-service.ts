@@ -13,6 +13,8 @@ export interface IncomingMessage {
   threadId: string;
   userId: string;
   text: string;
+  /** Progress of long work ("Running query_metrics…"), for surfaces that show it. */
+  onProgress?: ((status: string) => void) | undefined;
 }
 
 export interface Reply {
@@ -64,7 +66,13 @@ export class ConversationService {
     const history = threads.recent(message.threadId, this.options.historyMessages);
     let turn: AgentTurn;
     try {
-      turn = await this.options.agent.run({ history, text, threadId: message.threadId, userId: message.userId });
+      turn = await this.options.agent.run({
+        history,
+        text,
+        threadId: message.threadId,
+        userId: message.userId,
+        onProgress: message.onProgress,
+      });
     } catch (error) {
       const reply = `Sorry, I could not finish that: ${describeError(error)}`;
       logger.error({ err: error, thread: message.threadId }, 'turn failed');

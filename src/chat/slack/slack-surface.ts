@@ -1,0 +1,105 @@
+import type { RequestListener } from 'node:http';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
+import type { Assistant } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import { AppError, describeError } from '../../errors.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { SlackRepository } from '../../store/slack-repository.ts';
+import { registerAppHome } from './listeners/app-home.ts';
+import { registerApprovalActions } from './listeners/approval-actions.ts';
+import { registerConversationListeners } from './listeners/mentions-and-messages.ts';
+import { registerSlashCommand } from './listeners/slash-command.ts';
+import { NO_APPROVALS, type ProposalDecisions, type SlackDependencies } from './slack-dependencies.ts';
+
+export interface SlackSurface {
+  mode: 'http' | 'socket';
+  /** HTTP mode: the handler for `/slack/events` on the assistant's one port. */
+  requestListener?: RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack surface on @slack/bolt: Socket Mode with SLACK_APP_TOKEN, otherwise Bolt's
+ * HTTP receiver (signature and replay-window checks) mounted at /slack/events on PORT.
+ * It only translates between Slack and the conversation service and tool executor.
+ */
+export async function createSlackSurface(
+  config: Config,
+  assistant: Pick<Assistant, 'conversation' | 'executor' | 'threads' | 'deployments' | 'db'>,
+  logger: Logger,
+  decisions: ProposalDecisions = NO_APPROVALS,
+): Promise<SlackSurface> {
+  const token = config.SLACK_BOT_TOKEN;
+  if (!token) throw new AppError('slack_not_configured', 'SLACK_BOT_TOKEN is not set');
+  const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
+  // Asked once at start, so a bad token stops the start with a clear message, and Bolt needs no auth.test per request.
+  const auth = await new webApi.WebClient(token, { ...clientOptions, retryConfig: { retries: 2 } }).auth
+    .test()
+    .catch((error: unknown) => {
+      throw new AppError(
+        'slack_auth_failed',
+        `Slack rejected SLACK_BOT_TOKEN (auth.test at ${config.SLACK_API_URL ?? 'https://slack.com/api/'}): ${describeError(error)}`,
+      );
+    });
+  const botUserId = auth.user_id as string;
+  const botId = auth.bot_id as string;
+  const boltLogger = adaptLogger(logger);
+  const common = { token, botId, botUserId, clientOptions, logger: boltLogger, logLevel: LogLevel.INFO, ignoreSelf: true };
+
+  let app: App;
+  let receiver: HTTPReceiver | undefined;
+  if (config.SLACK_APP_TOKEN) {
+    app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: config.SLACK_SIGNING_SECRET as string,
+      endpoints: '/slack/events',
+      processBeforeResponse: false,
+      logger: boltLogger,
+    });
+    app = new App({ ...common, receiver });
+  }
+  const deps: SlackDependencies = {
+    conversation: assistant.conversation,
+    executor: assistant.executor,
+    threads: assistant.threads,
+    deployments: assistant.deployments,
+    slack: new SlackRepository(assistant.db),
+    decisions,
+    logger,
+    botUserId,
+  };
+  registerConversationListeners(app, deps);
+  registerSlashCommand(app, deps);
+  registerApprovalActions(app, deps);
+  registerAppHome(app, deps);
+  app.error(async (error) => {
+    logger.error({ err: error, code: (error as { code?: string }).code }, 'Slack listener failed');
+  });
+  deps.slack.pruneDeliveries(new Date(Date.now() - 86_400_000));
+
+  return {
+    mode: receiver ? 'http' : 'socket',
+    ...(receiver ? { requestListener: receiver.requestListener } : {}),
+    start: async () => {
+      if (!receiver) await app.start();
+    },
+    stop: async () => {
+      if (!receiver) await app.stop();
+    },
+  };
+}
+
+function adaptLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ component: 'slack' });
+  return {
+    debug: (...messages: unknown[]) => child.debug(messages.map(String).join(' ')),
+    info: (...messages: unknown[]) => child.info(messages.map(String).join(' ')),
+    warn: (...messages: unknown[]) => child.warn(messages.map(String).join(' ')),
+    error: (...messages: unknown[]) => child.error(messages.map(String).join(' ')),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}

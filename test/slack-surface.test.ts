@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
+import { createHttpServer, listen } from '../src/http/http-server.ts';
+import { startFakeSlack } from './support/fake-slack.ts';
+import { silentLogger, testAssistant } from './support/test-assistant.ts';
+
+// The real Bolt app over HTTP on the assistant's own server, signed requests in Slack's
+// formats, and a Slack-compatible Web API server that records what comes back.
+const SECRET = 'test-signing-secret-8f3a';
+let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+let assistant: Awaited<ReturnType<typeof testAssistant>>;
+let server: Server;
+let eventsUrl: string;
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/slack/${name}.json`, import.meta.url), 'utf8')) as Record<string, any>;
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  const env = { DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
+  assistant = await testAssistant(env, { demoTraffic: false });
+  const surface = await createSlackSurface(assistant.config, assistant, silentLogger);
+  server = createHttpServer({
+    metrics: assistant.metrics,
+    logger: silentLogger,
+    health: () => ({ ok: true, checks: {} }),
+    routes: { '/slack/events': surface.requestListener as NonNullable<typeof surface.requestListener> },
+  });
+  const port = await listen(server, 0, '127.0.0.1');
+  eventsUrl = `http://127.0.0.1:${port}/slack/events`;
+}, 60_000);
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  server?.close();
+  await assistant?.dispose();
+  await slack?.stop();
+});
+
+async function send(body: string, contentType: string, headers: Record<string, string> = {}, sign = true) {
+  const { slackSignature } = await import('./support/fake-slack.ts');
+  const started = performance.now();
+  const response = await fetch(eventsUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType, ...(sign ? slackSignature(SECRET, body) : {}), ...headers },
+    body,
+  });
+  return { status: response.status, text: await response.text(), ms: performance.now() - started };
+}
+const sendEvent = (payload: unknown, headers: Record<string, string> = {}) =>
+  send(JSON.stringify(payload), 'application/json', headers);
+const sendForm = (fields: Record<string, string>) =>
+  send(new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
+
+describe('Slack surface over HTTP (Bolt)', () => {
+  it('answers a mention in its thread: acknowledged at once, "working on it" updated with Block Kit, chart uploaded', async () => {
+    const since = slack.calls.length;
+    const event = fixture('app_mention');
+    const ack = await sendEvent(event);
+    expect(ack.status).toBe(200);
+    expect(ack.ms).toBeLessThan(1000);
+
+    const working = await slack.waitFor('chat.postMessage', (c) => c.body.channel === 'C0OPS', 15_000, since);
+    expect(working.body.thread_ts).toBe('1764400000.000100');
+    expect(working.body.text).toContain('Working on it');
+    const answer = await slack.waitFor('chat.update', (c) => Array.isArray(c.body.blocks), 15_000, since);
+    expect(answer.body.channel).toBe('C0OPS');
+    const blocks = answer.body.blocks as Array<Record<string, any>>;
+    expect(blocks[0]).toMatchObject({ type: 'section', text: { type: 'mrkdwn' } });
+    expect(blocks[0]?.text.text).toMatch(/^p95 TTFT over last 10m: llama-3-8b: \d/);
+    expect(blocks.find((b) => b.fields)?.fields[0].text).toMatch(/^\*llama-3-8b\*\n\d+(\.\d+)? ms now/);
+    expect(blocks.at(-1)).toMatchObject({ type: 'context' });
+    expect(blocks.at(-1)?.elements[0].text).toContain('vllm:time_to_first_token_seconds');
+
+    const upload = await slack.waitFor('files.completeUploadExternal', () => true, 15_000, since);
+    expect(upload.body.channel_id).toBe('C0OPS');
+    expect(upload.body.thread_ts).toBe('1764400000.000100');
+    expect((await slack.waitFor('upload', () => true, 5000, since)).body.bytes).toBeGreaterThan(1000);
+  });
+
+  it('answers a retried or redelivered event once', async () => {
+    const event = {
+      ...fixture('app_mention'),
+      event_id: 'Ev0RETRY1',
+      event: { ...fixture('app_mention').event, ts: '1764400500.000100', text: '<@U0BOT> status of qwen2-7b' },
+    };
+    const since = slack.calls.length;
+    expect((await sendEvent(event)).status).toBe(200);
+    expect((await sendEvent(event, { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' })).status).toBe(200);
+    expect((await sendEvent(event)).status).toBe(200);
+    await slack.waitFor('chat.update', (c) => String(c.body.text).includes('qwen2-7b'), 15_000, since);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const posted = slack.calls
+      .slice(since)
+      .filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === '1764400500.000100');
+    expect(posted).toHaveLength(1);
+  });
+
+  it('follows up in a thread it joined without a new mention, with the thread as memory', async () => {
+    const since = slack.calls.length;
+    const followUp = {
+      ...fixture('message_im'),
+      event_id: 'Ev0FOLLOW1',
+      event: {
+        type: 'message',
+        text: 'and for mistral-7b?',
+        user: 'U0ALICE',
+        ts: '1764400600.000100',
+        thread_ts: '1764400500.000100',
+        channel: 'C0OPS',
+        channel_type: 'channel',
+        event_ts: '1764400600.000100',
+      },
+    };
+    expect((await sendEvent(followUp)).status).toBe(200);
+    const answer = await slack.waitFor('chat.update', (c) => Array.isArray(c.body.blocks), 15_000, since);
+    // "and for mistral-7b?" repeats the thread's previous request (status) for the new deployment.
+    expect(answer.body.blocks[0].text.text).toContain('mistral-7b (prod)');
+    const elsewhere = {
+      ...followUp,
+      event_id: 'Ev0FOLLOW2',
+      event: { ...followUp.event, ts: '1764400700.000100', thread_ts: '1764409999.000100' },
+    };
+    const before = slack.calls.length;
+    await sendEvent(elsewhere);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toHaveLength(0);
+  });
+
+  it('answers a direct message', async () => {
+    const since = slack.calls.length;
+    expect((await sendEvent(fixture('message_im'))).status).toBe(200);
+    const working = await slack.waitFor('chat.postMessage', (c) => c.body.channel === 'D0ALICE', 15_000, since);
+    expect(working.body.thread_ts).toBeUndefined();
+    const answer = await slack.waitFor(
+      'chat.update',
+      (c) => c.body.channel === 'D0ALICE' && Array.isArray(c.body.blocks),
+      15_000,
+      since,
+    );
+    expect(answer.body.text).toMatch(/^Mixtral 8x7B in bf16 needs/);
+    expect(answer.body.blocks[1].fields.map((f: { text: string }) => f.text)).toContain('*KV cache*\n32 GiB');
+  });
+
+  it('runs /llmops status directly: acknowledged, then the answer in a thread of the command', async () => {
+    const since = slack.calls.length;
+    const ack = await sendForm({ ...fixture('slash_command'), response_url: `${slack.origin}/respond/status` });
+    expect(ack.status).toBe(200);
+    const header = await slack.waitFor(
+      'chat.postMessage',
+      (c) => String(c.body.text).includes('/llmops status llama-3-8b'),
+      15_000,
+      since,
+    );
+    const answer = await slack.waitFor(
+      'chat.postMessage',
+      (c) => c.body.thread_ts !== undefined && Array.isArray(c.body.blocks),
+      15_000,
+      since,
+    );
+    expect(answer.body.channel).toBe('C0OPS');
+    expect(answer.body.blocks[0].text.text).toMatch(/^1 deployment, all healthy:\n• llama-3-8b \(prod\) v2/);
+    expect(answer.body.thread_ts).toBe(header.ts);
+  });
+
+  it('gives unknown sub-commands and help a short ephemeral usage', async () => {
+    const since = slack.calls.length;
+    await sendForm({
+      ...fixture('slash_command'),
+      text: 'frobnicate everything',
+      response_url: `${slack.origin}/respond/unknown`,
+    });
+    const reply = await slack.waitFor(
+      'response_url',
+      (c) => String(c.body.text).includes('Unknown sub-command `frobnicate`'),
+      15_000,
+      since,
+    );
+    expect(reply.body.response_type).toBe('ephemeral');
+    expect(reply.body.text).toContain('/llmops <sub-command>');
+  });
+
+  it('forwards an Approve click with the clicking user, and answers in the thread', async () => {
+    const since = slack.calls.length;
+    const payload = { ...fixture('block_actions'), response_url: `${slack.origin}/respond/action` };
+    const ack = await sendForm({ payload: JSON.stringify(payload) });
+    expect(ack.status).toBe(200);
+    const outcome = await slack.waitFor('chat.postMessage', (c) => String(c.body.text).includes('proposal 7'), 15_000, since);
+    expect(outcome.body.thread_ts).toBe('1764400000.000100');
+    expect(outcome.body.text).toContain('<@U0BOB> asked to approve proposal 7');
+    expect(outcome.body.text).toContain('nothing was run');
+  });
+
+  it('publishes the App Home with the deployments', async () => {
+    const since = slack.calls.length;
+    await sendEvent(fixture('app_home_opened'));
+    const view = await slack.waitFor('views.publish', () => true, 15_000, since);
+    expect(view.body.user_id).toBe('U0ALICE');
+    const text = JSON.stringify(view.body.view);
+    for (const name of ['llama-3-8b', 'mistral-7b', 'qwen2-7b', 'Open proposals', 'Recent jobs']) expect(text).toContain(name);
+  });
+
+  it('rejects forged signatures, stale timestamps and malformed bodies, with no side effect', async () => {
+    const since = slack.calls.length;
+    const body = JSON.stringify({ ...fixture('app_mention'), event_id: 'Ev0FORGED' });
+    const forged = await send(
+      body,
+      'application/json',
+      { 'X-Slack-Request-Timestamp': String(Math.floor(Date.now() / 1000)), 'X-Slack-Signature': `v0=${'0'.repeat(64)}` },
+      false,
+    );
+    expect(forged.status).toBe(401);
+    const { slackSignature } = await import('./support/fake-slack.ts');
+    const stale = await send(
+      body,
+      'application/json',
+      slackSignature(SECRET, body, Math.floor(Date.now() / 1000) - 6 * 60),
+      false,
+    );
+    expect(stale.status).toBe(401);
+    const unsigned = await send(body, 'application/json', {}, false);
+    expect(unsigned.status).toBe(401);
+    const malformed = await send('{"type": "event_callback", "event": ', 'application/json');
+    expect(malformed.status).toBeGreaterThanOrEqual(400);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(slack.calls.slice(since)).toEqual([]);
+  });
+
+  it('waits out a 429 with Retry-After and still posts', async () => {
+    const since = slack.calls.length;
+    slack.rateLimitNext('chat.postMessage', 1);
+    const event = {
+      ...fixture('app_mention'),
+      event_id: 'Ev0LIMITED',
+      event: { ...fixture('app_mention').event, ts: '1764400800.000100', text: '<@U0BOT> how much memory for phi-3-mini' },
+    };
+    await sendEvent(event);
+    const limited = await slack.waitFor('chat.postMessage:429', () => true, 15_000, since);
+    const posted = await slack.waitFor('chat.postMessage', (c) => c.body.thread_ts === '1764400800.000100', 15_000, since);
+    expect(posted.at - limited.at).toBeGreaterThanOrEqual(900);
+  });
+});
