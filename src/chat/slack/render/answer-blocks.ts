@@ -3,8 +3,12 @@ import type { types } from '@slack/bolt';
 type KnownBlock = types.KnownBlock;
 
 import type { ToolRun } from '../../../agent/tool-loop-agent.ts';
+import type { SizingEstimate } from '../../../analysis/resource-sizing.ts';
 import type { Reply } from '../../../conversation/conversation-service.ts';
+import type { DeploymentStatus } from '../../../deployments/deployment-registry.ts';
+import type { LatencyStats, LoadTestReport } from '../../../integrations/load-tester.ts';
 import { formatValue } from '../../../metrics/format-value.ts';
+import type { QueryAnswer } from '../../../metrics/metrics-source.ts';
 
 /** Slack's limits: section text 3,000 characters, 10 fields of 2,000, 50 blocks. */
 const SECTION_LIMIT = 3000;
@@ -71,11 +75,12 @@ export function proposalBlocks(proposalId: number, plan: string): KnownBlock[] {
 
 function fieldsOf(run: ToolRun): string[] {
   if (run.result.status !== 'ok' || !('data' in run.result)) return [];
-  const data = run.result.data as Record<string, any>;
+  const data: unknown = run.result.data;
   switch (run.tool) {
     case 'query_metrics': {
-      const unit = String(data.unit ?? '');
-      return ((data.series ?? []) as Array<{ deployment: string; points: Array<{ v: number }> }>)
+      const answer = data as Partial<Pick<QueryAnswer, 'unit' | 'series'>>;
+      const unit = answer.unit ?? '';
+      return (answer.series ?? [])
         .filter((s) => s.points.length > 0)
         .slice(0, MAX_FIELDS)
         .map((s) => {
@@ -84,36 +89,29 @@ function fieldsOf(run: ToolRun): string[] {
         });
     }
     case 'probe_endpoint': {
-      const ms = (stats: { p50: number; p95: number } | null) =>
+      const report = data as LoadTestReport;
+      const ms = (stats: LatencyStats | null) =>
         stats ? `p50 ${formatValue(stats.p50, 's')} · p95 ${formatValue(stats.p95, 's')}` : 'n/a';
       return [
-        `*TTFT*\n${ms(data.ttft)}`,
-        `*TPOT*\n${ms(data.tpot)}`,
-        `*End-to-end*\n${ms(data.e2e)}`,
-        `*Throughput*\n${Number(data.tokensPerSecond).toFixed(1)} tokens/s`,
-        `*Errors*\n${data.failed} of ${data.requests}`,
+        `*TTFT*\n${ms(report.ttft)}`,
+        `*TPOT*\n${ms(report.tpot)}`,
+        `*End-to-end*\n${ms(report.e2e)}`,
+        `*Throughput*\n${report.tokensPerSecond.toFixed(1)} tokens/s`,
+        `*Errors*\n${report.failed} of ${report.requests}`,
       ];
     }
     case 'estimate_resources': {
-      const r = data.recommendation as { count: number; gpu: string; maxConcurrentSequences: number } | null;
+      const estimate = data as SizingEstimate;
+      const r = estimate.recommendation;
       return [
-        `*Weights*\n${data.memory.weightsGiB} GiB (${data.assumptions.dtype})`,
-        `*KV cache*\n${data.memory.kvCacheGiB} GiB`,
+        `*Weights*\n${estimate.memory.weightsGiB} GiB (${estimate.assumptions.dtype})`,
+        `*KV cache*\n${estimate.memory.kvCacheGiB} GiB`,
         `*Recommended*\n${r ? `${r.count} × ${r.gpu}` : 'does not fit'}`,
         ...(r ? [`*Concurrent sequences*\n${r.maxConcurrentSequences}`] : []),
       ];
     }
     case 'get_deployment_status':
-      return (
-        data as unknown as Array<{
-          name: string;
-          environment: string;
-          version: string;
-          healthy: boolean;
-          running?: number;
-          waiting?: number;
-        }>
-      ).map(
+      return (data as DeploymentStatus[]).map(
         (d) =>
           `*${d.name}* (${d.environment})\n${d.version} · ${d.healthy ? 'healthy' : ':red_circle: unhealthy'}${d.running === undefined ? '' : ` · ${d.running} running, ${d.waiting ?? 0} waiting`}`,
       );
@@ -125,9 +123,9 @@ function fieldsOf(run: ToolRun): string[] {
 function contextOf(runs: ToolRun[]): string | undefined {
   if (runs.length === 0) return undefined;
   const parts = runs.map((run) => {
-    const data = (run.result as { data?: Record<string, any> }).data;
+    const data = (run.result as { data?: { source?: string; metricName?: string; range?: { start: string; end: string } } }).data;
     if (run.tool === 'query_metrics' && data?.source) {
-      const range = data.range as { start: string; end: string } | undefined;
+      const range = data.range;
       const when = range ? ` · ${range.start.slice(0, 16).replace('T', ' ')} to ${range.end.slice(11, 16)} UTC` : '';
       return `${data.source} · \`${data.metricName}\`${when}`;
     }
