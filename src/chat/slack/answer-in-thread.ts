@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { webApi } from '@slack/bolt';
+import { ConcurrencyLimiter } from '../../conversation/concurrency-limiter.ts';
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { renderAnswer } from './render/answer-blocks.ts';
