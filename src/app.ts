@@ -110,7 +110,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
             logger,
           });
           for (const member of fleet.members)
-            scraper.addTarget(`demo:${member.deployment.name}`, member.deployment.name, member.server.url);
+            scraper.addTarget(`demo:${member.deployment.name}`, member.deployment.name, member.urls[0] as string);
           // The first scrape lands before the first question, so "right now" has an answer.
           await scraper.scrapeOnce();
           scraper.start(false);

@@ -59,7 +59,10 @@ export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
 
 export interface FleetMember {
   deployment: DemoDeployment;
-  server: SimulatedServer;
+  /** The in-process server the fleet started with; gone once the local runtime rolled out a replacement. */
+  server: SimulatedServer | undefined;
+  /** Base URLs of the replicas serving now. */
+  urls: string[];
   log: ServerLog;
   traffic: TrafficGenerator;
 }
@@ -101,26 +104,61 @@ export class DemoFleet {
     for (const { deployment, log } of deployments) {
       const server = new SimulatedServer({ ...deployment, seed: deriveSeed(this.options.seed, deployment.name), log });
       await server.start();
+      const member: Partial<FleetMember> = { deployment, server, urls: [server.url], log };
       const traffic = new TrafficGenerator({
-        server,
+        target: () => this.trafficTarget(member as FleetMember),
         peakRatePerSecond: deployment.peakRatePerSecond,
         seed: deriveSeed(this.options.seed, `traffic:${deployment.name}`),
       });
       if (this.options.traffic ?? true) traffic.start();
-      this.members.push({ deployment, server, log, traffic });
+      member.traffic = traffic;
+      this.members.push(member as FleetMember);
     }
     this.writeFleetFile();
-    this.options.logger.info(
-      { deployments: this.members.map((m) => `${m.deployment.name}@${m.server.url}`) },
-      'demo fleet started',
-    );
+    this.options.logger.info({ deployments: this.members.map((m) => `${m.deployment.name}@${m.urls[0]}`) }, 'demo fleet started');
   }
 
   async stop(): Promise<void> {
     for (const member of this.members) {
       member.traffic.stop();
-      await member.server.stop();
+      await member.server?.stop();
     }
+  }
+
+  /**
+   * Points a deployment at replicas the local runtime started (a rollout finished): the
+   * in-process server it replaces stops, traffic follows, and other processes are told.
+   * A deployment the fleet did not have joins it.
+   */
+  async adopt(spec: DemoDeployment, urls: string[]): Promise<FleetMember> {
+    let member = this.find(spec.name);
+    if (!member) {
+      const log = new ServerLog(this.logPath(spec.name));
+      const partial: Partial<FleetMember> = { deployment: spec, server: undefined, urls, log };
+      partial.traffic = new TrafficGenerator({
+        target: () => this.trafficTarget(partial as FleetMember),
+        peakRatePerSecond: spec.peakRatePerSecond,
+        seed: deriveSeed(this.options.seed, `traffic:${spec.name}`),
+      });
+      if (this.options.traffic ?? true) partial.traffic.start();
+      member = partial as FleetMember;
+      this.members.push(member);
+    } else {
+      const replaced = member.server;
+      member.deployment = spec;
+      member.urls = urls;
+      member.server = undefined;
+      await replaced?.stop();
+    }
+    this.writeFleetFile();
+    return member;
+  }
+
+  private trafficTarget(member: FleetMember) {
+    const url = member.urls.length > 0 ? member.urls[Math.floor(Math.random() * member.urls.length)] : undefined;
+    return url
+      ? { url, model: member.deployment.name, trafficMultiplier: member.server?.faultEffects.trafficMultiplier ?? 1 }
+      : undefined;
   }
 
   find(name: string): FleetMember | undefined {
@@ -132,14 +170,14 @@ export class DemoFleet {
     return {
       pid: process.pid,
       started: new Date().toISOString(),
-      deployments: this.members.map(({ deployment, server, log }) => ({
+      deployments: this.members.map(({ deployment, urls, log }) => ({
         name: deployment.name,
         environment: deployment.environment,
         version: deployment.version,
         model: deployment.model,
         gpu: `${deployment.gpuCount} × ${deployment.gpu}`,
         dtype: deployment.dtype,
-        url: server.url,
+        url: urls[0] ?? '',
         log: log.path,
       })),
     };

@@ -1,5 +1,4 @@
 import { Random } from './random.ts';
-import type { SimulatedServer } from './simulated-server.ts';
 import { trafficRhythm } from './traffic-rhythm.ts';
 
 const PROMPT_WORDS = 'please summarise the following incident report and list the three most likely causes with evidence'.split(
@@ -19,7 +18,13 @@ export class TrafficGenerator {
   private running = false;
 
   constructor(
-    private readonly options: { server: SimulatedServer; peakRatePerSecond: number; seed: number; clock?: () => Date },
+    private readonly options: {
+      /** Where requests go now (a rollout moves it) and the surge multiplier of any injected fault. */
+      target: () => { url: string; model: string; trafficMultiplier: number } | undefined;
+      peakRatePerSecond: number;
+      seed: number;
+      clock?: () => Date;
+    },
   ) {
     this.random = new Random(options.seed);
   }
@@ -27,7 +32,7 @@ export class TrafficGenerator {
   /** Requests per second right now. */
   rate(): number {
     const now = this.options.clock?.() ?? new Date();
-    return this.options.peakRatePerSecond * trafficRhythm(now) * this.options.server.faultEffects.trafficMultiplier;
+    return this.options.peakRatePerSecond * trafficRhythm(now) * (this.options.target()?.trafficMultiplier ?? 1);
   }
 
   start(): void {
@@ -51,14 +56,16 @@ export class TrafficGenerator {
   }
 
   private async send(): Promise<void> {
+    const target = this.options.target();
+    if (!target) return;
     this.inFlight++;
     const words = Math.max(5, Math.round(this.random.logNormal(300, 0.6)));
     const prompt = Array.from({ length: words }, (_, i) => PROMPT_WORDS[i % PROMPT_WORDS.length]).join(' ');
     try {
-      const response = await fetch(`${this.options.server.url}/v1/chat/completions`, {
+      const response = await fetch(`${target.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ model: this.options.server.name, messages: [{ role: 'user', content: prompt }], max_tokens: 256 }),
+        body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: prompt }], max_tokens: 256 }),
         signal: AbortSignal.timeout(120_000),
       });
       await response.arrayBuffer();

@@ -30,6 +30,11 @@ export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
   input: Schema;
   /** Risk may depend on the arguments (for example prod deploys are dangerous). */
   risk: (args: z.infer<Schema>) => Risk;
+  /**
+   * For risky tools: what people are shown before they approve (for a deploy: resources,
+   * the manifest or command, the change against what runs now). Must not change anything.
+   */
+  plan?: (args: z.infer<Schema>, context: ToolContext) => Promise<{ summary: string; details?: unknown }>;
   /** Absent while the capability is not built yet; the executor then answers `unavailable`. */
   handler?: (args: z.infer<Schema>, context: ToolContext) => Promise<ToolResult>;
 }

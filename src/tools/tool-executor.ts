@@ -24,6 +24,8 @@ export interface ToolSpec {
 
 export interface ToolExecutorOptions {
   timeoutMs: number;
+  /** For approved actions (rollouts take minutes); default 15 minutes. */
+  actionTimeoutMs?: number;
   metrics: AssistantMetrics;
   logger: Logger;
   gate?: ApprovalGate | undefined;
@@ -36,12 +38,41 @@ export interface ToolExecutorOptions {
  */
 export class ToolExecutor {
   private readonly byName: Map<string, ToolDefinition>;
+  private gate: ApprovalGate | undefined;
 
   constructor(
     readonly tools: readonly ToolDefinition[],
     private readonly options: ToolExecutorOptions,
   ) {
     this.byName = new Map(tools.map((tool) => [tool.name, tool]));
+    this.gate = options.gate;
+  }
+
+  /** Installs the approvals module's gate (built after the executor, which it needs to run approved calls). */
+  useGate(gate: ApprovalGate): void {
+    this.gate = gate;
+  }
+
+  /**
+   * Runs a call that the approvals module has cleared (approved, or needing no approval
+   * under the policy). Only the approvals module calls this; the agent and surfaces call
+   * `execute`, which always passes risky calls to the gate.
+   */
+  async executeApproved(name: string, rawArgs: unknown, context: Omit<ToolContext, 'signal'>): Promise<ToolResult> {
+    const tool = this.byName.get(name);
+    if (!tool?.handler) return failure('unknown_tool', `There is no runnable tool named "${name}".`);
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) return failure('invalid_arguments', `${name}: invalid arguments: ${describeIssues(parsed.error)}`);
+    const started = performance.now();
+    const result = await this.runWithTimeout(
+      tool,
+      parsed.data as Record<string, unknown>,
+      context,
+      this.options.actionTimeoutMs ?? 900_000,
+    );
+    this.options.metrics.toolCallSeconds.observe({ tool: name, status: result.status }, (performance.now() - started) / 1000);
+    if (result.status === 'error') this.options.metrics.toolFailures.inc({ tool: name, reason: result.code });
+    return result;
   }
 
   specs(): ToolSpec[] {
@@ -80,21 +111,22 @@ export class ToolExecutor {
     }
     const risk = tool.risk(args);
     if (risk !== 'read') {
-      if (!this.options.gate) {
+      if (!this.gate) {
         return failure(
           'approval_unavailable',
           `${name} (${risk}) needs a human approval, and the approval gate is not available yet in this release; nothing was changed.`,
         );
       }
-      return this.options.gate({ tool, args, risk, context });
+      return this.gate({ tool, args, risk, context });
     }
-    return this.runWithTimeout(tool, args, context);
+    return this.runWithTimeout(tool, args, context, this.options.timeoutMs);
   }
 
   private async runWithTimeout(
     tool: ToolDefinition,
     args: Record<string, unknown>,
     context: Omit<ToolContext, 'signal'>,
+    timeoutMs: number,
   ): Promise<ToolResult> {
     const handler = tool.handler as NonNullable<ToolDefinition['handler']>;
     const controller = new AbortController();
@@ -102,8 +134,8 @@ export class ToolExecutor {
     const timeout = new Promise<ToolResult>((resolve) => {
       timer = setTimeout(() => {
         controller.abort();
-        resolve(failure('timeout', `${tool.name} did not finish within ${this.options.timeoutMs} ms and was stopped.`));
-      }, this.options.timeoutMs);
+        resolve(failure('timeout', `${tool.name} did not finish within ${timeoutMs} ms and was stopped.`));
+      }, timeoutMs);
     });
     try {
       return await Promise.race([handler(args, { ...context, signal: controller.signal }), timeout]);

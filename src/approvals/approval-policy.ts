@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { AppError, describeError } from '../errors.ts';
+import { parseDuration } from '../time/time-range.ts';
+import type { Risk } from '../tools/tool-definition.ts';
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, { error: 'must be a duration such as 30m, 2h or 1d' });
+
+const ruleSchema = z.object({
+  environment: z.enum(['prod', 'staging', 'dev', '*'], { error: 'must be prod, staging, dev or "*"' }),
+  risk: z.enum(['write', 'dangerous', '*'], { error: 'must be write, dangerous or "*"' }),
+  approval: z.enum(['required', 'none'], { error: 'must be "required" or "none"' }),
+  approvers: z
+    .array(
+      z
+        .string()
+        .regex(/^(U|W)[A-Z0-9]+$|^S[A-Z0-9]+$|^group:[\w-]+$|^local:[\w.-]+$/, {
+          error: 'must be a Slack user ID (U…), a user group (S…), group:NAME or local:USER',
+        }),
+    )
+    .default([]),
+  allow_self_approval: z.boolean().default(false),
+  approvals_needed: z.number().int().min(1).max(10).default(1),
+  expires_after: duration.default('1h'),
+});
+
+export const policySchema = z
+  .object({
+    groups: z.record(z.string(), z.array(z.string())).default({}),
+    rules: z.array(ruleSchema).min(1, { error: 'needs at least one rule' }),
+  })
+  .superRefine((policy, context) => {
+    policy.rules.forEach((rule, index) => {
+      if (rule.approval === 'required' && rule.approvers.length === 0) {
+        context.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'approvers'],
+          message: 'a rule that requires approval must name approvers',
+        });
+      }
+      for (const approver of rule.approvers) {
+        const group = /^group:(.+)$/.exec(approver)?.[1];
+        if (group && !(group in policy.groups)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['rules', index, 'approvers'],
+            message: `group "${group}" is not defined under groups`,
+          });
+        }
+      }
+    });
+  });
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyRule = z.infer<typeof ruleSchema>;
+
+/** What the policy says about one proposed call, fixed at proposal time so later policy edits do not change open proposals. */
+export interface Requirement {
+  approval: 'required' | 'none';
+  approvers: string[];
+  allowSelfApproval: boolean;
+  approvalsNeeded: number;
+  expiresAfterMs: number;
+}
+
+/** Reads and validates the policy file; every problem is named with its place in the file. */
+export function loadPolicy(path: string): Policy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new AppError('policy_unreadable', `APPROVAL_POLICY_FILE=${path}: ${describeError(error)}`);
+  }
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(
+      'policy_invalid',
+      `APPROVAL_POLICY_FILE=${path} is not a valid policy: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The first rule matching the environment (undefined only matches "*") and risk. */
+export function requirementFor(policy: Policy, environment: string | undefined, risk: Exclude<Risk, 'read'>): Requirement {
+  const rule = policy.rules.find(
+    (candidate) =>
+      (candidate.environment === '*' || candidate.environment === environment) &&
+      (candidate.risk === '*' || candidate.risk === risk),
+  );
+  // No rule: the safe answer is that approval is needed and nobody can give it.
+  if (!rule)
+    return { approval: 'required', approvers: [], allowSelfApproval: false, approvalsNeeded: 1, expiresAfterMs: 3_600_000 };
+  return {
+    approval: rule.approval,
+    approvers: rule.approvers,
+    allowSelfApproval: rule.allow_self_approval,
+    approvalsNeeded: rule.approvals_needed,
+    expiresAfterMs: parseDuration(rule.expires_after) as number,
+  };
+}
+
+/** Resolves Slack user groups (S…) to members; the Slack surface provides one, elsewhere groups are unknown. */
+export type UserGroupResolver = (groupId: string) => Promise<string[]>;
+
+/** Whether `user` is among the approvers: listed directly, in a policy group, or in a Slack user group. */
+export async function isApprover(
+  policy: Policy,
+  approvers: readonly string[],
+  user: string,
+  resolveGroup?: UserGroupResolver,
+): Promise<boolean> {
+  for (const approver of approvers) {
+    if (approver === user) return true;
+    const group = /^group:(.+)$/.exec(approver)?.[1];
+    if (group && (policy.groups[group] ?? []).includes(user)) return true;
+    if (/^S[A-Z0-9]+$/.test(approver) && resolveGroup && (await resolveGroup(approver).catch((): string[] => [])).includes(user))
+      return true;
+  }
+  return false;
+}
