@@ -1,15 +1,23 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createToolCatalogue } from '../tools/index.ts';
 import { createChatModel } from './agent/chat-model-factory.ts';
 import { loadPrompt } from './agent/prompt-library.ts';
 import { ToolLoopAgent } from './agent/tool-loop-agent.ts';
+import { loadPolicy } from './approvals/approval-policy.ts';
+import { Approvals, type ThreadNotifier } from './approvals/approvals.ts';
+import { AuditLog } from './approvals/audit-log.ts';
+import { type Proposal, ProposalRepository } from './approvals/proposal-repository.ts';
 import type { Config } from './config.ts';
 import { ConversationService } from './conversation/conversation-service.ts';
 import { DemoFleet } from './demo/demo-fleet.ts';
 import { DemoRegistry } from './demo/demo-registry.ts';
 import { claimFleet, releaseFleet, waitForLiveFleet } from './demo/fleet-file.ts';
+import { DeploymentHistory } from './deployments/deployment-history.ts';
 import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
+import { LocalRuntime } from './deployments/local-runtime.ts';
+import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
 import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
 import { MetricStore } from './metrics/embedded/metric-store.ts';
@@ -25,6 +33,13 @@ import { ToolExecutor } from './tools/tool-executor.ts';
 
 export interface Assistant {
   config: Config;
+  approvals: Approvals;
+  audit: AuditLog;
+  rollouts: RolloutService;
+  /** Where proposal outcomes are told (a surface sets it: Slack posts in the thread). */
+  setNotifier(notify: ThreadNotifier): void;
+  /** Reports proposals a previous process left executing as interrupted; call once a surface can tell their threads. */
+  recover(): Promise<Proposal[]>;
   db: Db;
   metrics: AssistantMetrics;
   metricsSource: MetricsSource;
@@ -40,6 +55,8 @@ export interface Assistant {
   modelName: string;
   close(): Promise<void>;
 }
+
+const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../config/approval-policy.yaml', import.meta.url));
 
 export interface AssistantOverrides {
   /** A chat model to use instead of the configured one (tests script the model). */
@@ -61,7 +78,11 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
   const db = openDatabase(config.DATA_DIR);
   let fleet: DemoFleet | undefined;
   let scraper: Scraper | undefined;
+  const runtime = new LocalRuntime({ command: config.LOCAL_RUNTIME_COMMAND, dataDir: config.DATA_DIR, logger });
+  let expiryTimer: NodeJS.Timeout | undefined;
   const stopBackground = async () => {
+    clearInterval(expiryTimer);
+    await runtime.stopAll();
     scraper?.stop();
     await fleet?.stop();
     if (config.DEMO === 'on') releaseFleet(config.DATA_DIR);
@@ -128,15 +149,48 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       }
     }
 
+    const history = new DeploymentHistory(db);
+    for (const member of fleet?.members ?? []) history.seed({ ...member.deployment, replicas: 1 }, 'demo');
+    const rollouts = new RolloutService({
+      backend: runtime,
+      history,
+      // The fleet, its traffic and the scraper follow a finished rollout.
+      onRolledOut: async (spec, urls) => {
+        if (!fleet) return;
+        await fleet.adopt(spec, urls);
+        if (scraper) {
+          scraper.removeTargets(`demo:${spec.name}`);
+          urls.forEach((url, index) =>
+            scraper?.addTarget(index === 0 ? `demo:${spec.name}` : `demo:${spec.name}#${index}`, spec.name, url),
+          );
+        }
+      },
+    });
     const metrics = new AssistantMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
     const registry = deployments;
+    const audit = new AuditLog(db);
     const tools = createToolCatalogue({
       metrics: metricsSource,
       deployments: registry,
       chartDir: join(config.DATA_DIR, 'charts'),
       scrapeIntervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
+      rollouts,
+      audit,
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
+    let notify: ThreadNotifier = async (threadId, text) => logger.info({ thread: threadId }, text);
+    const approvals = new Approvals({
+      policy: loadPolicy(config.APPROVAL_POLICY_FILE ?? DEFAULT_POLICY_FILE),
+      proposals: new ProposalRepository(db),
+      audit,
+      executor,
+      logger,
+      notify: (threadId, text) => notify(threadId, text),
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
+    executor.useGate(approvals.gate);
+    expiryTimer = setInterval(() => void approvals.expireDue(), 60_000);
+    expiryTimer.unref();
     const chosen = overrides.model ?? createChatModel(config, () => registry.names());
     const agent = new ToolLoopAgent({
       ...chosen,
@@ -159,6 +213,13 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
     });
     return {
       config,
+      approvals,
+      audit,
+      rollouts,
+      setNotifier: (next) => {
+        notify = next;
+      },
+      recover: () => approvals.recoverInterrupted(),
       db,
       metrics,
       metricsSource,

@@ -51,6 +51,12 @@ const envSchema = z.object({
   SLACK_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /api/, e.g. https://slack.com/api/' })
     .optional(),
+  APPROVAL_POLICY_FILE: z.string().min(1).optional(),
+  LOCAL_RUNTIME_COMMAND: z
+    .string()
+    .min(1)
+    .includes('{port}', { error: 'must contain {port}, where the server is told which port to listen on' })
+    .optional(),
   DEMO: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
   DEMO_SEED: integer(0, 2 ** 31 - 1).default(42),
   DEMO_BACKFILL_DAYS: integer(0, 90).default(14),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startAssistant } from './app.ts';
 import { runTerminalChat } from './chat/local/terminal-chat.ts';
+import { decisionsOf } from './chat/slack/slack-dependencies.ts';
 import { createSlackSurface, type SlackSurface } from './chat/slack/slack-surface.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
   const assistant = await startAssistant(config, logger);
   let slack: SlackSurface | undefined;
   try {
-    slack = slackMode ? await createSlackSurface(config, assistant, logger) : undefined;
+    slack = slackMode ? await createSlackSurface(config, assistant, logger, decisionsOf(assistant.approvals)) : undefined;
+    if (slack) assistant.setNotifier(slack.notify);
   } catch (error) {
     await assistant.close();
     throw error;
@@ -83,6 +85,12 @@ async function main(): Promise<void> {
     throw error;
   }
   await slack?.start();
+  const interrupted = await assistant.recover();
+  if (interrupted.length > 0)
+    logger.warn(
+      { proposals: interrupted.map((p) => p.id) },
+      'proposals interrupted by the last stop were marked interrupted, not re-run',
+    );
   logger.info(
     {
       port,
@@ -95,6 +103,9 @@ async function main(): Promise<void> {
   );
 
   if (interactive) {
+    assistant.setNotifier(async (threadId, text) => {
+      if (threadId.startsWith('local:')) process.stdout.write(`\n${text}\n`);
+    });
     await runTerminalChat({
       conversation: assistant.conversation,
       threads: assistant.threads,
@@ -103,6 +114,8 @@ async function main(): Promise<void> {
       threadId: `local:${userInfo().username}`,
       userId: `local:${userInfo().username}`,
       interactive: true,
+      decide: async (proposalId, decision, reason) =>
+        (await assistant.approvals.decide({ proposalId, decision, userId: `local:${userInfo().username}`, reason })).text,
       banner: `LLM Ops Assistant: ${assistant.provider} planner (${assistant.modelName}); http://${config.HOST}:${port}/healthz and /metrics; logs in ${logFile}.`,
     });
     stop(0);

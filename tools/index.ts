@@ -21,9 +21,9 @@ import startOptimization from './start-optimization.ts';
 export const createToolCatalogue = (services: ToolServices): readonly ToolDefinition[] => [
   getDeploymentStatus(services),
   estimateResources,
-  deployModel,
-  rollbackDeployment,
-  scaleDeployment,
+  deployModel(services),
+  rollbackDeployment(services),
+  scaleDeployment(services),
   queryMetrics(services),
   detectAnomalies,
   forecastMetrics,
@@ -34,5 +34,5 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   startOptimization,
   getJobStatus,
   cancelJob,
-  listAudit,
+  listAudit(services),
 ];

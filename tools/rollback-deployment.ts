@@ -1,15 +1,26 @@
 import { z } from 'zod';
+import { AppError } from '../src/errors.ts';
 import { deploymentName, environment } from '../src/tools/common-fields.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
+import type { ToolServices } from '../src/tools/tool-services.ts';
 
-export default defineTool({
-  name: 'rollback_deployment',
-  description:
-    'Roll a deployment back to its previous version, or to a named version. Always needs a human approval; the call only proposes it.',
-  input: z.object({
-    deployment: deploymentName,
-    environment: environment.optional(),
-    to_version: z.string().trim().min(1).max(64).optional().describe('Version to return to; default the previous one'),
-  }),
-  risk: () => 'dangerous',
-});
+export default (services: ToolServices) => {
+  const rollouts = () => {
+    if (!services.rollouts) throw new AppError('backend_unavailable', 'No deployment backend is configured.');
+    return services.rollouts;
+  };
+  return defineTool({
+    name: 'rollback_deployment',
+    description:
+      'Roll a deployment back to its previous version, or to a named version, from the deployment history. Always needs a human approval; the call only proposes it.',
+    input: z.object({
+      deployment: deploymentName,
+      environment: environment.optional(),
+      to_version: z.string().trim().min(1).max(64).optional().describe('Version to return to; default the previous one'),
+    }),
+    risk: () => 'dangerous',
+    plan: async (args) => rollouts().planRollback(args.deployment, args.environment, args.to_version),
+    handler: async (args, context) =>
+      rollouts().apply(rollouts().planRollback(args.deployment, args.environment, args.to_version), context.userId),
+  });
+};

@@ -1,16 +1,28 @@
 import { z } from 'zod';
+import { AppError } from '../src/errors.ts';
 import { deploymentName, environment } from '../src/tools/common-fields.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
+import type { ToolServices } from '../src/tools/tool-services.ts';
 
-export default defineTool({
-  name: 'scale_deployment',
-  description:
-    'Change the number of replicas of a deployment. Scaling to zero, or in prod, needs a human approval; the call only proposes it.',
-  input: z.object({
-    deployment: deploymentName,
-    environment: environment.optional(),
-    replicas: z.number().int().min(0).max(256).describe('Target replica count'),
-  }),
-  // An unnamed environment may be prod, so it is treated as prod.
-  risk: (args) => (args.replicas === 0 || (args.environment !== 'staging' && args.environment !== 'dev') ? 'dangerous' : 'write'),
-});
+export default (services: ToolServices) => {
+  const rollouts = () => {
+    if (!services.rollouts) throw new AppError('backend_unavailable', 'No deployment backend is configured.');
+    return services.rollouts;
+  };
+  return defineTool({
+    name: 'scale_deployment',
+    description:
+      'Change the number of replicas of a deployment. Scaling to zero, or in prod, needs a human approval; the call only proposes it.',
+    input: z.object({
+      deployment: deploymentName,
+      environment: environment.optional(),
+      replicas: z.number().int().min(0).max(256).describe('Target replica count'),
+    }),
+    // An unnamed environment may be prod, so it is treated as prod.
+    risk: (args) =>
+      args.replicas === 0 || (args.environment !== 'staging' && args.environment !== 'dev') ? 'dangerous' : 'write',
+    plan: async (args) => rollouts().planScale(args.deployment, args.environment, args.replicas),
+    handler: async (args, context) =>
+      rollouts().apply(rollouts().planScale(args.deployment, args.environment, args.replicas), context.userId),
+  });
+};

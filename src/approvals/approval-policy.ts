@@ -15,11 +15,9 @@ const ruleSchema = z.object({
   approval: z.enum(['required', 'none'], { error: 'must be "required" or "none"' }),
   approvers: z
     .array(
-      z
-        .string()
-        .regex(/^(U|W)[A-Z0-9]+$|^S[A-Z0-9]+$|^group:[\w-]+$|^local:[\w.-]+$/, {
-          error: 'must be a Slack user ID (U…), a user group (S…), group:NAME or local:USER',
-        }),
+      z.string().regex(/^(U|W)[A-Z0-9]+$|^S[A-Z0-9]+$|^group:[\w-]+$|^local:[\w.-]+$/, {
+        error: 'must be a Slack user ID (U…), a user group (S…), group:NAME or local:USER',
+      }),
     )
     .default([]),
   allow_self_approval: z.boolean().default(false),

@@ -17,6 +17,10 @@ Commands:
   estimate <model> [--dtype D] [--context N] [--concurrency N] [--gpu TYPE] [--gpus N] [--json]
                                GPU memory and count to serve a model (the estimate_resources tool)
 ${DEMO_USAGE}
+  proposals                    open proposals awaiting approval
+  approve N --as USER [--reason TEXT]
+  reject N --as USER [--reason TEXT]
+                               decide proposal N as USER (a Slack user ID, or local:NAME), per the approval policy
   help                         this text
 
 From a checkout: npm run -s llmops -- <command> [options]`;
@@ -49,7 +53,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
-  if (!['chat', 'plan', 'estimate', 'demo'].includes(command)) {
+  if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
   }
@@ -77,9 +81,34 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
         threadId,
         userId: user,
         interactive: Boolean((io.stdin as NodeJS.ReadStream).isTTY),
+        decide: async (proposalId, decision, reason) =>
+          (await assistant.approvals.decide({ proposalId, decision, userId: user, reason })).text,
         banner: `LLM Ops Assistant (${assistant.provider}: ${assistant.modelName}).`,
       });
       return 0;
+    }
+    if (command === 'proposals') {
+      const open = assistant.approvals.open();
+      io.stdout.write(
+        open.length === 0
+          ? 'No proposals await approval.\n'
+          : `${open.map((p) => `#${p.id} ${p.tool} by ${p.requester}, expires ${p.expiresAt.toISOString()}: ${p.plan}`).join('\n')}\n`,
+      );
+      return 0;
+    }
+    if (command === 'approve' || command === 'reject') {
+      const { values, positionals } = parse(rest, { as: { type: 'string' }, reason: { type: 'string' } }, 1);
+      const proposalId = integerOption('proposal number', positionals[0] as string);
+      if (!values.as)
+        throw new UsageError(`${command} needs --as USER: who decides (a Slack user ID such as U0SRE, or local:NAME)`);
+      const outcome = await assistant.approvals.decide({
+        proposalId,
+        decision: command,
+        userId: values.as,
+        reason: values.reason,
+      });
+      io.stdout.write(`${outcome.text}\n`);
+      return outcome.outcome === 'refused' || (outcome.result && outcome.result.status !== 'ok') ? 1 : 0;
     }
     if (command === 'plan') {
       const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, 1);

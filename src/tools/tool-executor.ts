@@ -117,7 +117,12 @@ export class ToolExecutor {
           `${name} (${risk}) needs a human approval, and the approval gate is not available yet in this release; nothing was changed.`,
         );
       }
-      return this.gate({ tool, args, risk, context });
+      try {
+        return await this.gate({ tool, args, risk, context });
+      } catch (error) {
+        // A plan that cannot be made (no previous version to roll back to, say) is an answer, not a crash.
+        return failure(AppError.isInstance(error) ? error.code : 'proposal_failed', `${name}: ${describeError(error)}`);
+      }
     }
     return this.runWithTimeout(tool, args, context, this.options.timeoutMs);
   }

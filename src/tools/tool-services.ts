@@ -1,4 +1,6 @@
+import type { AuditLog } from '../approvals/audit-log.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
+import type { RolloutService } from '../deployments/rollout-service.ts';
 import type { MetricsSource } from '../metrics/metrics-source.ts';
 
 /** What tool handlers may use; built once by the composition root. */
@@ -9,4 +11,7 @@ export interface ToolServices {
   chartDir: string;
   /** The metrics source's scrape interval, to pick sensible query steps. */
   scrapeIntervalSeconds: number;
+  /** Deploy, roll back and scale on the configured backend. */
+  rollouts?: RolloutService | undefined;
+  audit?: AuditLog | undefined;
 }

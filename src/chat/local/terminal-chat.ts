@@ -13,9 +13,11 @@ export interface TerminalChatOptions {
   /** Whether to show a prompt and the banner (a terminal), or just answer lines (a pipe). */
   interactive: boolean;
   banner?: string;
+  /** Approve or reject a proposal as this chat's user; answers with the outcome. */
+  decide?: (proposalId: number, decision: 'approve' | 'reject', reason?: string) => Promise<string>;
 }
 
-const COMMANDS = '/help (examples), /new (forget this conversation), /quit';
+const COMMANDS = '/help (examples), /approve N [reason], /reject N [reason], /new (forget this conversation), /quit';
 
 /**
  * The local chat surface: reads lines, sends them through the conversation service and
@@ -40,6 +42,14 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
         if (command === '/new') {
           options.threads.clear(threadId);
           write('Started a new conversation; I have forgotten this thread.');
+        } else if ((command === '/approve' || command === '/reject') && options.decide) {
+          const [, idText, ...reason] = text.split(/\s+/);
+          const id = Number(idText);
+          write(
+            Number.isInteger(id) && id > 0
+              ? await options.decide(id, command === '/approve' ? 'approve' : 'reject', reason.join(' ') || undefined)
+              : `Say which proposal: ${command} N [reason], with N the proposal number.`,
+          );
         } else if (command === '/help') {
           write(`${HELP_TEXT}\nCommands: ${COMMANDS}.`);
         } else {

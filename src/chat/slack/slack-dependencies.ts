@@ -1,3 +1,4 @@
+import type { Approvals } from '../../approvals/approvals.ts';
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import type { DeploymentRegistry } from '../../deployments/deployment-registry.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -39,4 +40,14 @@ export interface SlackDependencies {
   decisions: ProposalDecisions;
   logger: Logger;
   botUserId: string;
+}
+
+/** The approvals module behind the Slack buttons and the App Home. */
+export function decisionsOf(approvals: Approvals): ProposalDecisions {
+  return {
+    decide: async ({ proposalId, decision, userId }) => ({
+      text: (await approvals.decide({ proposalId, decision, userId })).text,
+    }),
+    open: async () => approvals.open().map((proposal) => ({ id: proposal.id, summary: proposal.plan })),
+  };
 }

@@ -13,6 +13,8 @@ import { NO_APPROVALS, type ProposalDecisions, type SlackDependencies } from './
 
 export interface SlackSurface {
   mode: 'http' | 'socket';
+  /** Posts into a conversation's Slack thread (`slack:CHANNEL:TS` or `slack:CHANNEL`); other threads are not Slack's. */
+  notify: (threadId: string, text: string) => Promise<void>;
   /** HTTP mode: the handler for `/slack/events` on the assistant's one port. */
   requestListener?: RequestListener;
   start(): Promise<void>;
@@ -81,6 +83,11 @@ export async function createSlackSurface(
 
   return {
     mode: receiver ? 'http' : 'socket',
+    notify: async (threadId, text) => {
+      const [surface, channel, threadTs] = threadId.split(':');
+      if (surface !== 'slack' || !channel) return;
+      await app.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    },
     ...(receiver ? { requestListener: receiver.requestListener } : {}),
     start: async () => {
       if (!receiver) await app.start();

@@ -44,6 +44,16 @@ export class Scraper {
   }
 
   /** Scrapes on the interval from now on; `immediate` also scrapes at once. */
+  /** Stops scraping a target and the replicas named after it (`name`, `name#1`, …). */
+  removeTargets(name: string): void {
+    for (const [id, target] of this.targets) {
+      if (target.name === name || target.name.startsWith(`${name}#`)) {
+        this.targets.delete(id);
+        this.statuses.delete(id);
+      }
+    }
+  }
+
   start(immediate = true): void {
     this.stopped = false;
     if (immediate) void this.scrapeOnce();

@@ -1,0 +1,77 @@
+import type { Db } from '../store/database.ts';
+import type { DeploymentSpec } from './deployment-spec.ts';
+
+export interface HistoryEntry {
+  id: number;
+  version: string;
+  spec: DeploymentSpec;
+  actor: string;
+  outcome: 'active' | 'superseded' | 'failed';
+  at: Date;
+}
+
+/** The versions each deployment has run, newest last; the registry a rollback reads. */
+export class DeploymentHistory {
+  constructor(private readonly db: Db) {}
+
+  /** Records a finished rollout: the new version becomes active, the one before is superseded. */
+  record(spec: DeploymentSpec, actor: string, backend: string, outcome: 'active' | 'failed'): void {
+    this.db.transaction(() => {
+      if (outcome === 'active') {
+        this.db
+          .prepare(
+            "UPDATE deployment_history SET outcome = 'superseded' WHERE name = ? AND environment = ? AND outcome = 'active'",
+          )
+          .run(spec.name, spec.environment);
+      }
+      this.db
+        .prepare(
+          'INSERT INTO deployment_history (name, environment, version, spec, actor, backend, outcome, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(spec.name, spec.environment, spec.version, JSON.stringify(spec), actor, backend, outcome, new Date().toISOString());
+    })();
+  }
+
+  /** Records what already runs (the demo fleet at start) unless something is recorded for it. */
+  seed(spec: DeploymentSpec, backend: string): void {
+    if (this.current(spec.name, spec.environment)) return;
+    this.record(spec, 'system', backend, 'active');
+  }
+
+  current(name: string, environment: string): HistoryEntry | undefined {
+    return this.entries(name, environment).findLast((entry) => entry.outcome === 'active');
+  }
+
+  /** The spec to roll back to: the named version, or the last good one before the current. */
+  rollbackTarget(name: string, environment: string, toVersion?: string): HistoryEntry | undefined {
+    const good = this.entries(name, environment).filter((entry) => entry.outcome !== 'failed');
+    const current = this.current(name, environment);
+    if (toVersion) return good.findLast((entry) => entry.version === toVersion && entry.version !== current?.version);
+    return good.findLast((entry) => entry.version !== current?.version);
+  }
+
+  entries(name: string, environment: string): HistoryEntry[] {
+    const rows = this.db
+      .prepare(
+        'SELECT id, version, spec, actor, outcome, at FROM deployment_history WHERE name = ? AND environment = ? ORDER BY id',
+      )
+      .all(name, environment) as Array<{
+      id: number;
+      version: string;
+      spec: string;
+      actor: string;
+      outcome: HistoryEntry['outcome'];
+      at: string;
+    }>;
+    return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as DeploymentSpec, at: new Date(row.at) }));
+  }
+
+  /** Environments a deployment name is recorded in, for calls that do not name one. */
+  environmentsOf(name: string): string[] {
+    return (
+      this.db
+        .prepare("SELECT DISTINCT environment FROM deployment_history WHERE name = ? AND outcome = 'active'")
+        .all(name) as Array<{ environment: string }>
+    ).map((row) => row.environment);
+  }
+}
