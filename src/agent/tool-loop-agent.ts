@@ -115,6 +115,13 @@ export class ToolLoopAgent {
           summary: `${name}: the arguments were not valid JSON (${call.error ?? 'unparseable'}); send them again as one JSON object`,
         });
       }
+      // A proposal ends the turn: people decide now, and the model must not narrate past it.
+      const proposals = toolRuns.filter((run) => run.result.status === 'proposal');
+      if (proposals.length > 0) {
+        const answer = proposals.map((run) => run.result.summary).join('\n\n');
+        added.push(new AIMessage(answer));
+        return { answer, messages: added, toolRuns, steps: step, hitStepLimit: false };
+      }
     }
 
     const found = toolRuns.map((run) => `• ${run.tool}: ${run.result.summary}`).join('\n');
