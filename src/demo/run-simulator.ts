@@ -26,19 +26,26 @@ if (!values.name || !values.model) {
   process.stderr.write('run-simulator: --name and --model are required\n');
   process.exit(2);
 }
-const server = new SimulatedServer({
-  name: values.name,
-  model: values.model,
-  version: values.version,
-  dtype: values.dtype as WeightDtype,
-  gpu: values.gpu,
-  gpuCount: Number(values['gpu-count']),
-  maxNumSeqs: Number(values['max-num-seqs']),
-  maxNumBatchedTokens: Number(values['max-num-batched-tokens']),
-  seed: Number(values.seed),
-  log: values.log ? new ServerLog(values.log) : undefined,
-});
-await server.start(Number(values.port));
+let server: SimulatedServer;
+try {
+  server = new SimulatedServer({
+    name: values.name,
+    model: values.model,
+    version: values.version,
+    dtype: values.dtype as WeightDtype,
+    gpu: values.gpu,
+    gpuCount: Number(values['gpu-count']),
+    maxNumSeqs: Number(values['max-num-seqs']),
+    maxNumBatchedTokens: Number(values['max-num-batched-tokens']),
+    seed: Number(values.seed),
+    log: values.log ? new ServerLog(values.log) : undefined,
+  });
+  await server.start(Number(values.port));
+} catch (error) {
+  // One line a supervisor can quote, as a real server's startup error would be.
+  process.stderr.write(`run-simulator: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
 const stop = () => void server.stop().then(() => process.exit(0));
 process.on('SIGTERM', stop);
