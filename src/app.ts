@@ -160,9 +160,9 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
         await fleet.adopt(spec, urls);
         if (scraper) {
           scraper.removeTargets(`demo:${spec.name}`);
-          urls.forEach((url, index) =>
-            scraper?.addTarget(index === 0 ? `demo:${spec.name}` : `demo:${spec.name}#${index}`, spec.name, url),
-          );
+          for (const [index, url] of urls.entries()) {
+            scraper.addTarget(index === 0 ? `demo:${spec.name}` : `demo:${spec.name}#${index}`, spec.name, url);
+          }
         }
       },
     });

@@ -25,7 +25,7 @@ async function propose(assistant: TestAssistant, text = 'deploy qwen2-7b v2 to p
   const reply = await ask(assistant, text);
   const run = reply.toolRuns[0];
   expect(run?.result.status, reply.text).toBe('proposal');
-  return (run?.result as { proposalId: number }).proposalId;
+  return (run as { result: { proposalId: number } }).result.proposalId;
 }
 
 describe('approval gate', () => {
@@ -77,7 +77,7 @@ describe('approval gate', () => {
       userId: 'U0SRE',
       text: 'deploy mistral-7b v9 to prod',
     });
-    const ownId = (ownDeploy.toolRuns[0]?.result as { proposalId: number }).proposalId;
+    const ownId = (ownDeploy.toolRuns[0] as { result: { proposalId: number } }).result.proposalId;
     expect((await assistant.approvals.decide({ proposalId: ownId, decision: 'approve', userId: 'U0SRE' })).text).toContain(
       "U0SRE asked for proposal 2 and the policy does not allow approving one's own request",
     );

@@ -12,7 +12,11 @@ const db = openDatabase(dataDir);
 const runtime = new LocalRuntime({ dataDir, logger: silentLogger, healthTimeoutMs: 30_000 });
 const history = new DeploymentHistory(db);
 const rolledOut: Array<{ version: string; urls: string[] }> = [];
-const rollouts = new RolloutService({ backend: runtime, history, onRolledOut: async (spec, urls) => void rolledOut.push({ version: spec.version, urls }) });
+const rollouts = new RolloutService({
+  backend: runtime,
+  history,
+  onRolledOut: async (spec, urls) => void rolledOut.push({ version: spec.version, urls }),
+});
 
 afterAll(async () => {
   await runtime.stopAll();
@@ -29,7 +33,10 @@ const reachable = (url: string) =>
 
 describe('local runtime', () => {
   it('deploys, replaces, rolls back and scales real child processes', async () => {
-    const first = await rollouts.apply(rollouts.planDeploy({ model: 'llama-3-8b', version: 'v1', environment: 'staging' }), 'U0ALICE');
+    const first = await rollouts.apply(
+      rollouts.planDeploy({ model: 'llama-3-8b', version: 'v1', environment: 'staging' }),
+      'U0ALICE',
+    );
     expect(first.status).toBe('ok');
     const v1 = runtime.urls('llama-3-8b', 'staging');
     expect(v1).toHaveLength(1);
@@ -65,13 +72,18 @@ describe('local runtime', () => {
     ]);
   }, 120_000);
 
-  it('reports a failed rollout with the server\'s own words and keeps the old version serving', async () => {
+  it("reports a failed rollout with the server's own words and keeps the old version serving", async () => {
     await rollouts.apply(rollouts.planDeploy({ model: 'mistral-7b', version: 'v1', environment: 'dev' }), 'U0ALICE');
     const serving = runtime.urls('mistral-7b', 'dev');
     // 7B weights in fp32 (27 GiB) do not fit one L4: the simulator refuses to start, as vLLM would.
-    const result = await rollouts.apply(rollouts.planDeploy({ model: 'mistral-7b', version: 'v2', environment: 'dev', gpu_type: 'L4', quantization: 'fp32' }), 'U0ALICE');
+    const result = await rollouts.apply(
+      rollouts.planDeploy({ model: 'mistral-7b', version: 'v2', environment: 'dev', gpu_type: 'L4', quantization: 'fp32' }),
+      'U0ALICE',
+    );
     expect(result.status).toBe('error');
-    expect(result.summary).toMatch(/^Rollout of mistral-7b v2 to dev failed: the server exited \(1\) before it was healthy: .*does not fit on 1 × L4/);
+    expect(result.summary).toMatch(
+      /^Rollout of mistral-7b v2 to dev failed: the server exited \(1\) before it was healthy: .*does not fit on 1 × L4/,
+    );
     expect(result.summary).toContain('The previous version keeps serving.');
     expect(runtime.urls('mistral-7b', 'dev')).toEqual(serving);
     expect(await reachable(serving[0] as string)).toBe(true);

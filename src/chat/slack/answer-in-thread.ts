@@ -22,7 +22,19 @@ const PROGRESS_INTERVAL_MS = 1000;
  * message with progress at most once a second, then replaces it with the Block Kit answer
  * and uploads any chart into the thread.
  */
-export async function answerInThread(
+export function answerInThread(
+  client: webApi.WebClient,
+  conversation: ConversationService,
+  logger: Logger,
+  target: AnswerTarget,
+): Promise<void> {
+  // A burst of requests is answered a few at a time, so the event loop stays free to acknowledge within Slack's 3 s.
+  return turns.run(() => answer(client, conversation, logger, target));
+}
+
+const turns = new ConcurrencyLimiter(4);
+
+async function answer(
   client: webApi.WebClient,
   conversation: ConversationService,
   logger: Logger,
