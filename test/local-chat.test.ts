@@ -52,10 +52,10 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
         surface: 'local',
         threadId: 'local:b',
         userId: 'u',
-        text: 'rollback qwen2-7b in prod',
+        text: 'are there anomalies in llama-3-8b latency today?',
       });
       expect(reply.text).toBe(
-        'rollback_deployment is not available yet in this release. I can plan it, but I cannot run it yet.',
+        'detect_anomalies is not available yet in this release. I can plan it, but I cannot run it yet.',
       );
     } finally {
       await assistant.dispose();
