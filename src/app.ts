@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createToolCatalogue } from '../tools/index.ts';
 import { createChatModel } from './agent/chat-model-factory.ts';
@@ -16,6 +17,7 @@ import { DemoRegistry } from './demo/demo-registry.ts';
 import { claimFleet, releaseFleet, waitForLiveFleet } from './demo/fleet-file.ts';
 import { DeploymentHistory } from './deployments/deployment-history.ts';
 import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
+import { KubernetesBackend } from './deployments/kubernetes-backend.ts';
 import { LocalRuntime } from './deployments/local-runtime.ts';
 import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
@@ -54,6 +56,13 @@ export interface Assistant {
   provider: string;
   modelName: string;
   close(): Promise<void>;
+}
+
+/** Kubernetes from KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
+function kubernetesBackend(config: Config): KubernetesBackend {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return new KubernetesBackend({ kubeConfig, namespace: config.KUBE_NAMESPACE, image: config.VLLM_IMAGE });
 }
 
 const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../config/approval-policy.yaml', import.meta.url));
@@ -152,7 +161,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
     const history = new DeploymentHistory(db);
     for (const member of fleet?.members ?? []) history.seed({ ...member.deployment, replicas: 1 }, 'demo');
     const rollouts = new RolloutService({
-      backend: runtime,
+      backend: config.DEPLOY_BACKEND === 'kubernetes' ? kubernetesBackend(config) : runtime,
       history,
       // The fleet, its traffic and the scraper follow a finished rollout.
       onRolledOut: async (spec, urls) => {

@@ -52,6 +52,12 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /api/, e.g. https://slack.com/api/' })
     .optional(),
   APPROVAL_POLICY_FILE: z.string().min(1).optional(),
+  DEPLOY_BACKEND: z.enum(['local', 'kubernetes'], { error: 'must be "local" or "kubernetes"' }).default('local'),
+  KUBE_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a Kubernetes namespace name (lower case, digits, -)' })
+    .default('llm-serving'),
+  VLLM_IMAGE: z.string().min(1).default('vllm/vllm-openai:v0.11.0'),
   LOCAL_RUNTIME_COMMAND: z
     .string()
     .min(1)
