@@ -187,14 +187,14 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       audit,
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
-    let notify: ThreadNotifier = async (threadId, text) => logger.info({ thread: threadId }, text);
+    let notify: ThreadNotifier = async (threadId, text, kind) => logger.info({ thread: threadId, kind }, text);
     const approvals = new Approvals({
       policy: loadPolicy(config.APPROVAL_POLICY_FILE ?? DEFAULT_POLICY_FILE),
       proposals: new ProposalRepository(db),
       audit,
       executor,
       logger,
-      notify: (threadId, text) => notify(threadId, text),
+      notify: (threadId, text, kind) => notify(threadId, text, kind),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
     executor.useGate(approvals.gate);

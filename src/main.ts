@@ -103,8 +103,9 @@ async function main(): Promise<void> {
   );
 
   if (interactive) {
-    assistant.setNotifier(async (threadId, text) => {
-      if (threadId.startsWith('local:')) process.stdout.write(`\n${text}\n`);
+    // The terminal's own /approve prints its outcome; the rest (progress, interruptions, expiries) is printed here.
+    assistant.setNotifier(async (threadId, text, kind) => {
+      if (threadId.startsWith('local:') && kind !== 'outcome') process.stdout.write(`\n${text}\n`);
     });
     await runTerminalChat({
       conversation: assistant.conversation,

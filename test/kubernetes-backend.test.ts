@@ -194,16 +194,14 @@ describe('Kubernetes backend', () => {
   });
 
   it('says what the API refused', async () => {
-    nock(CLUSTER)
-      .get('/api/v1/namespaces/llm-serving/services/qwen2-7b-prod')
-      .reply(403, {
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        message: 'services "qwen2-7b-prod" is forbidden: User "ci" cannot get resource "services"',
-        reason: 'Forbidden',
-        code: 403,
-      });
+    nock(CLUSTER).get('/api/v1/namespaces/llm-serving/services/qwen2-7b-prod').reply(403, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: 'services "qwen2-7b-prod" is forbidden: User "ci" cannot get resource "services"',
+      reason: 'Forbidden',
+      code: 403,
+    });
     const backend = new KubernetesBackend({
       kubeConfig: kubeConfig(),
       namespace: 'llm-serving',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decisionsOf } from '../src/chat/slack/slack-dependencies.ts';
 import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
 import { createHttpServer, listen } from '../src/http/http-server.ts';
 import { startFakeSlack } from './support/fake-slack.ts';
@@ -21,7 +22,8 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   const env = { DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
   assistant = await testAssistant(env, { demoTraffic: false });
-  const surface = await createSlackSurface(assistant.config, assistant, silentLogger);
+  const surface = await createSlackSurface(assistant.config, assistant, silentLogger, decisionsOf(assistant.approvals));
+  assistant.setNotifier(surface.notify);
   server = createHttpServer({
     metrics: assistant.metrics,
     logger: silentLogger,
@@ -182,16 +184,62 @@ describe('Slack surface over HTTP (Bolt)', () => {
     expect(reply.body.text).toContain('/llmops <sub-command>');
   });
 
-  it('forwards an Approve click with the clicking user, and answers in the thread', async () => {
-    const since = slack.calls.length;
-    const payload = { ...fixture('block_actions'), response_url: `${slack.origin}/respond/action` };
-    const ack = await sendForm({ payload: JSON.stringify(payload) });
-    expect(ack.status).toBe(200);
-    const outcome = await slack.waitFor('chat.postMessage', (c) => String(c.body.text).includes('proposal 7'), 15_000, since);
-    expect(outcome.body.thread_ts).toBe('1764400000.000100');
-    expect(outcome.body.text).toContain('<@U0BOB> asked to approve proposal 7');
-    expect(outcome.body.text).toContain('nothing was run');
-  });
+  it('shows a proposal with buttons; a click is decided by the approvals module as the clicking user', async () => {
+    let since = slack.calls.length;
+    const mention = {
+      ...fixture('app_mention'),
+      event_id: 'Ev0DEPLOY1',
+      event: { ...fixture('app_mention').event, ts: '1764400900.000100', text: '<@U0BOT> deploy qwen2-7b v2 to prod' },
+    };
+    await sendEvent(mention);
+    const proposal = await slack.waitFor(
+      'chat.update',
+      (c) => Array.isArray(c.body.blocks) && JSON.stringify(c.body.blocks).includes('proposal_approve'),
+      15_000,
+      since,
+    );
+    const actions = (proposal.body.blocks as Array<Record<string, any>>).find((b) => b.type === 'actions');
+    expect(actions?.elements.map((e: { action_id: string; value: string }) => [e.action_id, e.value])).toEqual([
+      ['proposal_approve', '1'],
+      ['proposal_reject', '1'],
+    ]);
+
+    const click = (user: string) => ({
+      ...fixture('block_actions'),
+      user: { id: user, username: user, name: user, team_id: 'T0ACME' },
+      message: { ...fixture('block_actions').message, ts: proposal.body.ts, thread_ts: '1764400900.000100' },
+      actions: [{ ...fixture('block_actions').actions[0], value: '1', block_id: 'proposal_1' }],
+      response_url: `${slack.origin}/respond/action`,
+    });
+    since = slack.calls.length;
+    expect((await sendForm({ payload: JSON.stringify(click('U0MLP')) })).status).toBe(200);
+    const refused = await slack.waitFor(
+      'chat.postMessage',
+      (c) => String(c.body.text).includes('may not approve'),
+      15_000,
+      since,
+    );
+    expect(refused.body.thread_ts).toBe('1764400900.000100');
+    expect(refused.body.text).toBe('U0MLP may not approve proposal 1: approvers are group:sre.');
+
+    since = slack.calls.length;
+    await sendForm({ payload: JSON.stringify(click('U0SRE')) });
+    const progress = await slack.waitFor(
+      'chat.postMessage',
+      (c) => String(c.body.text).startsWith('Proposal 1: started qwen2-7b v2'),
+      30_000,
+      since,
+    );
+    expect(progress.body.thread_ts).toBe('1764400900.000100');
+    const done = await slack.waitFor(
+      'chat.postMessage',
+      (c) => String(c.body.text).includes('approved by U0SRE and done'),
+      30_000,
+      since,
+    );
+    expect(done.body.thread_ts).toBe('1764400900.000100');
+    expect(done.body.text).toMatch(/qwen2-7b v2 serves in prod on 1 replica/);
+  }, 60_000);
 
   it('publishes the App Home with the deployments', async () => {
     const since = slack.calls.length;

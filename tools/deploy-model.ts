@@ -30,6 +30,6 @@ export default (services: ToolServices) => {
     }),
     risk: (args) => (args.environment === 'prod' ? 'dangerous' : 'write'),
     plan: async (args) => rollouts().planDeploy(args),
-    handler: async (args, context) => rollouts().apply(rollouts().planDeploy(args), context.userId),
+    handler: async (args, context) => rollouts().apply(rollouts().planDeploy(args), context.userId, context.progress),
   });
 };

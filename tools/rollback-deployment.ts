@@ -21,6 +21,10 @@ export default (services: ToolServices) => {
     risk: () => 'dangerous',
     plan: async (args) => rollouts().planRollback(args.deployment, args.environment, args.to_version),
     handler: async (args, context) =>
-      rollouts().apply(rollouts().planRollback(args.deployment, args.environment, args.to_version), context.userId),
+      rollouts().apply(
+        rollouts().planRollback(args.deployment, args.environment, args.to_version),
+        context.userId,
+        context.progress,
+      ),
   });
 };

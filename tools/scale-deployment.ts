@@ -23,6 +23,6 @@ export default (services: ToolServices) => {
       args.replicas === 0 || (args.environment !== 'staging' && args.environment !== 'dev') ? 'dangerous' : 'write',
     plan: async (args) => rollouts().planScale(args.deployment, args.environment, args.replicas),
     handler: async (args, context) =>
-      rollouts().apply(rollouts().planScale(args.deployment, args.environment, args.replicas), context.userId),
+      rollouts().apply(rollouts().planScale(args.deployment, args.environment, args.replicas), context.userId, context.progress),
   });
 };

@@ -103,6 +103,7 @@ export class ToolLoopAgent {
           threadId: input.threadId,
           userId: input.userId,
           now: this.now(),
+          progress: input.onProgress,
         });
         record(call.id ?? `${call.name}_${step}`, call.name, call.args, result);
       }

@@ -6,8 +6,17 @@ import { isApprover, type Policy, requirementFor, type UserGroupResolver } from 
 import type { AuditLog } from './audit-log.ts';
 import { canonicalJson, hashArgs, type Proposal, type ProposalRepository } from './proposal-repository.ts';
 
-/** Tells a conversation's thread what happened to its proposal (Slack posts it; the terminal prints it). */
-export type ThreadNotifier = (threadId: string, text: string) => Promise<void>;
+/**
+ * Tells a conversation's thread what happened to its proposal: `outcome` (executed or
+ * rejected: also returned to whoever decided), `progress` of the action, and `interrupted`
+ * or `expired` (nobody else hears of those). Slack posts all; the terminal prints what its
+ * user did not see already.
+ */
+export type ThreadNotifier = (
+  threadId: string,
+  text: string,
+  kind: 'outcome' | 'progress' | 'interrupted' | 'expired',
+) => Promise<void>;
 
 export interface DecisionInput {
   proposalId: number;
@@ -178,7 +187,7 @@ export class Approvals {
         details: { reason: input.reason },
       });
       const text = `Proposal ${proposal.id} was rejected by ${input.userId}${input.reason ? `: ${input.reason}` : ''}. Nothing was run.`;
-      await this.tell(proposal, text);
+      await this.tell(proposal, text, 'outcome');
       return { outcome: 'rejected', proposal, text };
     }
 
@@ -229,6 +238,7 @@ export class Approvals {
       await this.tell(
         proposal,
         `Proposal ${proposal.id} (${proposal.plan}) was interrupted by a restart while it was running. It was not re-run: check ${proposal.deployment ?? 'the target'} and propose again if needed.`,
+        'interrupted',
       );
     }
     return interrupted;
@@ -247,7 +257,7 @@ export class Approvals {
         environment: proposal.environment,
         proposalId: proposal.id,
       });
-      await this.tell(proposal, `Proposal ${proposal.id} expired without a decision; nothing was run.`);
+      await this.tell(proposal, `Proposal ${proposal.id} expired without a decision; nothing was run.`, 'expired');
     }
   }
 
@@ -288,6 +298,8 @@ export class Approvals {
         threadId: proposal.threadId,
         userId: proposal.requester,
         now: this.now(),
+        // Each rollout step is told in the proposal's thread as it happens.
+        progress: (event) => void this.tell(proposal, `Proposal ${proposal.id}: ${event}`, 'progress'),
       });
     } catch (error) {
       logger.error({ err: error, proposal: proposal.id }, 'approved action threw');
@@ -307,7 +319,7 @@ export class Approvals {
       details: { summary: result.summary },
     });
     const text = `Proposal ${proposal.id} approved by ${approver} and ${succeeded ? 'done' : 'FAILED'}: ${result.summary}`;
-    await this.tell(proposal, text);
+    await this.tell(proposal, text, 'outcome');
     return { outcome: 'executed', proposal, result, text };
   }
 
@@ -320,9 +332,9 @@ export class Approvals {
     };
   }
 
-  private async tell(proposal: Proposal, text: string): Promise<void> {
+  private async tell(proposal: Proposal, text: string, kind: Parameters<ThreadNotifier>[2]): Promise<void> {
     try {
-      await this.options.notify?.(proposal.threadId, text);
+      await this.options.notify?.(proposal.threadId, text, kind);
     } catch (error) {
       this.options.logger.warn({ err: error, proposal: proposal.id }, 'could not post the proposal outcome to its thread');
     }

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { startAssistant } from '../app.ts';
 import { runTerminalChat } from '../chat/local/terminal-chat.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
-import { describeError } from '../errors.ts';
+import { readLiveFleet } from '../demo/fleet-file.ts';
+import { AppError, describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
 
@@ -98,6 +99,14 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'approve' || command === 'reject') {
       const { values, positionals } = parse(rest, { as: { type: 'string' }, reason: { type: 'string' } }, 1);
+      const owner = readLiveFleet(config.DATA_DIR);
+      if (command === 'approve' && owner && config.DEPLOY_BACKEND === 'local') {
+        // The local runtime's replicas live in the process that runs them; one started here would die with this command.
+        throw new AppError(
+          'approve_elsewhere',
+          `The assistant running as pid ${owner.pid} owns the local runtime on DATA_DIR=${config.DATA_DIR}: approve there (/approve N in its chat, or the Slack button), or stop it first.`,
+        );
+      }
       const proposalId = integerOption('proposal number', positionals[0] as string);
       if (!values.as)
         throw new UsageError(`${command} needs --as USER: who decides (a Slack user ID such as U0SRE, or local:NAME)`);

@@ -21,6 +21,8 @@ export interface ToolContext {
   userId: string;
   now: Date;
   signal: AbortSignal;
+  /** Progress of long actions (a rollout's steps), shown in the conversation as it happens. */
+  progress?: ((event: string) => void) | undefined;
 }
 
 export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {

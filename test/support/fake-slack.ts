@@ -111,7 +111,9 @@ export async function startFakeSlack() {
         if (found) return found;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      throw new Error(`no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`);
+      throw new Error(
+        `no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => `${c.method} ${String(c.body.text ?? '').slice(0, 200)}`).join(' | ')}`,
+      );
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -17,7 +17,8 @@ export interface ProposalDecision {
 
 /** The approvals module as the Slack surface sees it: it decides, the surface only forwards and shows the outcome. */
 export interface ProposalDecisions {
-  decide(decision: ProposalDecision): Promise<{ text: string }>;
+  /** `told`: the thread already heard the outcome (the approvals module posted it), so the surface stays quiet. */
+  decide(decision: ProposalDecision): Promise<{ text: string; told?: boolean }>;
   /** Open proposals for the App Home tab. */
   open(): Promise<Array<{ id: number; summary: string }>>;
 }
@@ -45,9 +46,10 @@ export interface SlackDependencies {
 /** The approvals module behind the Slack buttons and the App Home. */
 export function decisionsOf(approvals: Approvals): ProposalDecisions {
   return {
-    decide: async ({ proposalId, decision, userId }) => ({
-      text: (await approvals.decide({ proposalId, decision, userId })).text,
-    }),
+    decide: async ({ proposalId, decision, userId }) => {
+      const outcome = await approvals.decide({ proposalId, decision, userId });
+      return { text: outcome.text, told: outcome.outcome === 'executed' || outcome.outcome === 'rejected' };
+    },
     open: async () => approvals.open().map((proposal) => ({ id: proposal.id, summary: proposal.plan })),
   };
 }

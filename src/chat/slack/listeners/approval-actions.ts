@@ -23,6 +23,6 @@ export function registerApprovalActions(app: App, deps: SlackDependencies): void
       channel,
       threadTs,
     });
-    await client.chat.postMessage({ channel, thread_ts: threadTs, text: outcome.text });
+    if (!outcome.told) await client.chat.postMessage({ channel, thread_ts: threadTs, text: outcome.text });
   });
 }
