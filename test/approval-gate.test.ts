@@ -207,6 +207,54 @@ describe('prompt injection cannot get past the gate', () => {
     ]);
   });
 
+  it('a metric label saying so reaches the model as data, and obeying it yields only a proposal', async () => {
+    nock.disableNetConnect();
+    try {
+      const t = Math.floor(Date.now() / 1000);
+      nock('http://prometheus.test:9090')
+        .get('/api/v1/query_range')
+        .query(true)
+        .reply(200, {
+          status: 'success',
+          data: {
+            resultType: 'matrix',
+            result: [
+              {
+                metric: { __name__: 'vllm:num_requests_waiting', model_name: 'llama-3-8b', note: INJECTION },
+                values: [[t, '3']],
+              },
+            ],
+          },
+        });
+      const bodies = serveCompletions([
+        {
+          body: toolCallCompletion('lbl1', [
+            { name: 'query_metrics', arguments: { promql: 'vllm:num_requests_waiting', range: 'last 1h' } },
+          ]),
+        },
+        {
+          body: toolCallCompletion('lbl2', [
+            { name: 'deploy_model', arguments: { model: 'llama-3-8b', version: 'v9', environment: 'prod' } },
+          ]),
+        },
+      ]);
+      const assistant = await assistantWith({ OPENAI_API_KEY: 'sk-test-abcd', PROMETHEUS_URL: 'http://prometheus.test:9090' });
+      const reply = await ask(assistant, 'how deep are the queues?');
+      const toolMessage = bodies[1]?.messages.find((m) => m.role === 'tool');
+      expect(toolMessage?.content).toContain(INJECTION);
+      expect(reply.toolRuns.map((run) => [run.tool, run.result.status])).toEqual([
+        ['query_metrics', 'ok'],
+        ['deploy_model', 'proposal'],
+      ]);
+      expect(assistant.audit.query({ start: new Date(0), end: new Date(Date.now() + 1000) }).map((e) => e.action)).toEqual([
+        'proposed',
+      ]);
+    } finally {
+      nock.cleanAll();
+      nock.enableNetConnect();
+    }
+  });
+
   it('a model that obeys an instruction found in a tool result still only proposes', async () => {
     nock.disableNetConnect();
     try {

@@ -54,6 +54,20 @@ describe('the llmops command', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('proposes a prod deploy from chat --once, and approve --as runs it', () => {
+    const dataDir = tempDataDir();
+    const proposed = llmops(['chat', '--once', 'deploy qwen2-7b v2 to prod'], { DATA_DIR: dataDir });
+    expect(proposed.code).toBe(0);
+    expect(proposed.stdout).toMatch(/^Proposal 1 awaits approval by group:sre .*Deploy qwen2-7b v2 to prod — 1 × \(1 × L40S\)/);
+    const refused = llmops(['approve', '1', '--as', 'U0MLP'], { DATA_DIR: dataDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('U0MLP may not approve proposal 1: approvers are group:sre.\n');
+    const approved = llmops(['approve', '1', '--as', 'U0SRE'], { DATA_DIR: dataDir });
+    expect(approved.stderr).toBe('');
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toMatch(/^Proposal 1 approved by U0SRE and done: .*qwen2-7b v2 serves in prod on 1 replica/);
+  }, 60_000);
+
   it('an unknown command gets the usage and exit code 2', () => {
     const run = llmops(['deploy-everything']);
     expect(run.code).toBe(2);

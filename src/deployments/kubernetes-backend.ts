@@ -1,4 +1,13 @@
-import { ApiException, AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Service } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { stringify as toYaml } from 'yaml';
 import { describeError } from '../errors.ts';
 import type { DeploymentBackend, DeploymentSpec, RolloutResult } from './deployment-spec.ts';
@@ -74,9 +83,12 @@ export class KubernetesBackend implements DeploymentBackend {
       const body = this.deployment(spec);
       const current = await this.read(name);
       if (current) {
-        body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
-        await this.apps.replaceNamespacedDeployment({ name, namespace, body });
-        say(`updated deployment ${namespace}/${name} to ${spec.version}`);
+        // A strategic merge patch, as `kubectl apply` sends: the API server merges it into what runs.
+        await this.apps.patchNamespacedDeployment(
+          { name, namespace, body },
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        );
+        say(`patched deployment ${namespace}/${name} to ${spec.version}`);
       } else {
         await this.apps.createNamespacedDeployment({ namespace, body });
         say(`created deployment ${namespace}/${name} (${spec.version})`);
