@@ -16,6 +16,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
+COPY config ./config
 COPY prompts ./prompts
 COPY src ./src
 COPY tools ./tools
