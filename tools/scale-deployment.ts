@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { AppError } from '../src/errors.ts';
 import { deploymentName, environment } from '../src/tools/common-fields.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
-import type { ToolServices } from '../src/tools/tool-services.ts';
+import { requireRollouts, type ToolServices } from '../src/tools/tool-services.ts';
 
 export default (services: ToolServices) => {
-  const rollouts = () => {
-    if (!services.rollouts) throw new AppError('backend_unavailable', 'No deployment backend is configured.');
-    return services.rollouts;
-  };
+  const rollouts = () => requireRollouts(services);
   return defineTool({
     name: 'scale_deployment',
     description:

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../net/free-port.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DeploymentBackend, DeploymentSpec, RolloutResult } from './deployment-spec.ts';
 
@@ -162,16 +162,4 @@ async function stopReplica(replica: Replica): Promise<void> {
   const timer = setTimeout(() => replica.child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../approvals/audit-log.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
 import type { RolloutService } from '../deployments/rollout-service.ts';
+import { AppError } from '../errors.ts';
 import type { MetricsSource } from '../metrics/metrics-source.ts';
 
 /** What tool handlers may use; built once by the composition root. */
@@ -14,4 +15,10 @@ export interface ToolServices {
   /** Deploy, roll back and scale on the configured backend. */
   rollouts?: RolloutService | undefined;
   audit?: AuditLog | undefined;
+}
+
+/** The rollout service, or the error a tool gives when no deployment backend is configured. */
+export function requireRollouts(services: ToolServices): RolloutService {
+  if (!services.rollouts) throw new AppError('backend_unavailable', 'No deployment backend is configured.');
+  return services.rollouts;
 }

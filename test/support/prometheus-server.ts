@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../../src/net/free-port.ts';
 
 export interface RunningPrometheus {
   /** `http://127.0.0.1:<port>` */
@@ -107,18 +107,7 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
   }
 }
 
-/** A loopback port free at the time of asking (nothing listens on it afterwards). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function onPath(binary: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
