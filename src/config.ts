@@ -51,6 +51,11 @@ const envSchema = z.object({
   SLACK_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /api/, e.g. https://slack.com/api/' })
     .optional(),
+  ALERTMANAGER_TOKEN: z.string().min(1).optional(),
+  ALERT_CHANNEL: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]+$/, { error: 'must be a Slack channel ID such as C0123ABCD' })
+    .optional(),
   APPROVAL_POLICY_FILE: z.string().min(1).optional(),
   DEPLOY_BACKEND: z.enum(['local', 'kubernetes'], { error: 'must be "local" or "kubernetes"' }).default('local'),
   KUBE_NAMESPACE: z

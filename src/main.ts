@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startAssistant } from './app.ts';
 import { runTerminalChat } from './chat/local/terminal-chat.ts';
+import { TerminalIncidentChannel } from './chat/local/terminal-incident-channel.ts';
 import { decisionsOf } from './chat/slack/slack-dependencies.ts';
 import { createSlackSurface, type SlackSurface } from './chat/slack/slack-surface.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
 import { createHttpServer, listen } from './http/http-server.ts';
+import { alertmanagerRoute } from './incidents/alertmanager-route.ts';
+import { IncidentRepository } from './incidents/incident-repository.ts';
+import { IncidentService } from './incidents/incident-service.ts';
 import { createLogger } from './observability/logger.ts';
 
 /**
@@ -37,8 +41,20 @@ async function main(): Promise<void> {
     await assistant.close();
     throw error;
   }
+  if (slack && !config.ALERT_CHANNEL) logger.warn('ALERT_CHANNEL is not set: Alertmanager incidents go to the log, not to Slack');
+  const incidents = new IncidentService({
+    incidents: new IncidentRepository(assistant.db),
+    channel:
+      slack && config.ALERT_CHANNEL
+        ? slack.incidentChannel(config.ALERT_CHANNEL)
+        : new TerminalIncidentChannel(assistant.conversation, logger, interactive ? process.stdout : undefined),
+    logger,
+  });
   const server = createHttpServer({
-    routes: slack?.requestListener ? { '/slack/events': slack.requestListener } : {},
+    routes: {
+      '/alertmanager': alertmanagerRoute(incidents, logger, config.ALERTMANAGER_TOKEN),
+      ...(slack?.requestListener ? { '/slack/events': slack.requestListener } : {}),
+    },
     metrics: assistant.metrics,
     logger,
     health: () => {

@@ -3,8 +3,10 @@ import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '
 import type { Assistant } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { AppError, describeError } from '../../errors.ts';
+import type { IncidentChannel } from '../../incidents/incident-service.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { SlackRepository } from '../../store/slack-repository.ts';
+import { answerInThread } from './answer-in-thread.ts';
 import { registerAppHome } from './listeners/app-home.ts';
 import { registerApprovalActions } from './listeners/approval-actions.ts';
 import { registerConversationListeners } from './listeners/mentions-and-messages.ts';
@@ -13,6 +15,8 @@ import { NO_APPROVALS, type ProposalDecisions, type SlackDependencies } from './
 
 export interface SlackSurface {
   mode: 'http' | 'socket';
+  /** Incident threads in a channel: alerts open a thread there and the assistant investigates in it. */
+  incidentChannel: (channel: string) => IncidentChannel;
   /** Posts into a conversation's Slack thread (`slack:CHANNEL:TS` or `slack:CHANNEL`); other threads are not Slack's. */
   notify: (threadId: string, text: string) => Promise<void>;
   /** HTTP mode: the handler for `/slack/events` on the assistant's one port. */
@@ -83,6 +87,27 @@ export async function createSlackSurface(
 
   return {
     mode: receiver ? 'http' : 'socket',
+    incidentChannel: (channel) => ({
+      open: async (_title, text) => {
+        const posted = await app.client.chat.postMessage({ channel, text });
+        deps.slack.joinThread(channel, posted.ts as string);
+        return `slack:${channel}:${posted.ts}`;
+      },
+      post: async (threadId, text) => {
+        const [, , threadTs] = threadId.split(':');
+        await app.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      },
+      investigate: async (threadId, question) => {
+        const [, , threadTs] = threadId.split(':');
+        await answerInThread(app.client, deps.conversation, logger, {
+          channel,
+          threadTs,
+          userId: 'alertmanager',
+          text: question,
+          threadId,
+        });
+      },
+    }),
     notify: async (threadId, text) => {
       const [surface, channel, threadTs] = threadId.split(':');
       if (surface !== 'slack' || !channel) return;

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../observability/logger.ts';
+import type { AlertmanagerPayload } from './alertmanager-payload.ts';
+import type { IncidentRepository } from './incident-repository.ts';
+
+/** Where incident threads live: a Slack channel, or the terminal. Surfaces implement it. */
+export interface IncidentChannel {
+  /** Posts an incident's first message and returns the conversation thread to continue in. */
+  open(title: string, text: string, key: string): Promise<string>;
+  post(threadId: string, text: string): Promise<void>;
+  /** Asks the assistant a question in the thread and posts its answer there. */
+  investigate(threadId: string, question: string): Promise<void>;
+}
+
+export type IncidentAction = 'opened' | 'updated' | 'repeated' | 'resolved';
+
+/**
+ * Turns Alertmanager notifications into incident threads: the first firing notification
+ * of an alert group opens a thread and starts an investigation in it; later notifications
+ * of the same group go to the same thread (only when its alerts changed); resolution is
+ * posted there.
+ */
+export class IncidentService {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly options: { incidents: IncidentRepository; channel: IncidentChannel; logger: Logger; now?: () => Date },
+  ) {}
+
+  /** Handles one notification; notifications of one group are processed in arrival order. */
+  receive(payload: AlertmanagerPayload): Promise<IncidentAction> {
+    const previous = this.queues.get(payload.groupKey) ?? Promise.resolve();
+    const next = previous.then(() => this.process(payload));
+    const settled = next.catch((error: unknown) =>
+      this.options.logger.error({ err: error, group: payload.groupKey }, 'incident handling failed'),
+    );
+    this.queues.set(payload.groupKey, settled);
+    return next;
+  }
+
+  private async process(payload: AlertmanagerPayload): Promise<IncidentAction> {
+    const { incidents, channel } = this.options;
+    const firing = payload.alerts.filter((alert) => alert.status === 'firing');
+    const fingerprints = firing.map((alert) => alert.fingerprint).sort();
+    const existing = incidents.get(payload.groupKey);
+
+    if (payload.status === 'resolved') {
+      if (!existing || existing.status === 'resolved') return 'repeated';
+      incidents.update(payload.groupKey, 'resolved', []);
+      const minutes = Math.max(
+        0,
+        Math.round(((this.options.now?.() ?? new Date()).getTime() - existing.openedAt.getTime()) / 60_000),
+      );
+      await channel.post(existing.threadId, `:white_check_mark: RESOLVED: ${existing.title} (after ${minutes} min).`);
+      return 'resolved';
+    }
+
+    if (existing && existing.status === 'firing') {
+      if (fingerprints.join() === existing.fingerprints.join()) return 'repeated';
+      incidents.update(payload.groupKey, 'firing', fingerprints);
+      await channel.post(
+        existing.threadId,
+        `:rotating_light: Still firing, now ${firing.length} alert${firing.length === 1 ? '' : 's'}:\n${firing.map(describeAlert).join('\n')}`,
+      );
+      return 'updated';
+    }
+
+    const title = titleOf(payload);
+    const text = `:rotating_light: FIRING: ${title}\n${firing.map(describeAlert).join('\n')}`;
+    const threadId = await channel.open(title, text, createHash('sha256').update(payload.groupKey).digest('hex').slice(0, 12));
+    if (existing) incidents.update(payload.groupKey, 'firing', fingerprints);
+    else
+      incidents.open({
+        groupKey: payload.groupKey,
+        threadId,
+        title,
+        status: 'firing',
+        fingerprints,
+        openedAt: this.options.now?.() ?? new Date(),
+      });
+    for (const question of questionsFor(payload)) await channel.investigate(threadId, question);
+    return 'opened';
+  }
+}
+
+function titleOf(payload: AlertmanagerPayload): string {
+  const name = payload.groupLabels.alertname ?? payload.commonLabels.alertname ?? 'alert';
+  const severity = payload.commonLabels.severity ? `[${payload.commonLabels.severity}] ` : '';
+  const summary = payload.commonAnnotations.summary ?? payload.commonAnnotations.description ?? '';
+  return `${severity}${name}${summary ? ` — ${summary}` : ''}`;
+}
+
+function describeAlert(alert: AlertmanagerPayload['alerts'][number]): string {
+  const labels = Object.entries(alert.labels)
+    .filter(([key]) => key !== 'alertname')
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  return `• ${alert.labels.alertname ?? 'alert'} {${labels}} since ${alert.startsAt.slice(11, 16)} UTC${alert.annotations.summary ? `: ${alert.annotations.summary}` : ''}`;
+}
+
+/**
+ * What to investigate, from the alert's labels: the deployment (model_name, deployment or
+ * service label) and the time it started. Label values are quoted by the planner as data.
+ */
+export function questionsFor(payload: AlertmanagerPayload): string[] {
+  const labels = { ...payload.commonLabels, ...payload.alerts[0]?.labels };
+  const deployment = labels.model_name ?? labels.deployment ?? labels.service;
+  if (!deployment || !/^[a-z0-9][a-z0-9._-]*$/i.test(deployment)) return [];
+  const started = payload.alerts.map((alert) => alert.startsAt).sort()[0] ?? '';
+  const since = new Date(new Date(started).getTime() - 30 * 60_000);
+  const clock = Number.isNaN(since.getTime())
+    ? 'last 1h'
+    : `since ${String(since.getHours()).padStart(2, '0')}:${String(since.getMinutes()).padStart(2, '0')}`;
+  return [`show metrics of ${deployment} ${clock}`, `are there anomalies in ${deployment} ${clock}?`];
+}
