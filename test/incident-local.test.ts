@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { TerminalIncidentChannel } from '../src/chat/local/terminal-incident-channel.ts';
+import { alertmanagerPayload } from '../src/incidents/alertmanager-payload.ts';
+import { IncidentRepository } from '../src/incidents/incident-repository.ts';
+import { IncidentService } from '../src/incidents/incident-service.ts';
+import { silentLogger, testAssistant } from './support/test-assistant.ts';
+
+const firing = alertmanagerPayload.parse(
+  JSON.parse(readFileSync(new URL('./fixtures/alertmanager/firing.json', import.meta.url), 'utf8')),
+);
+
+describe('incident threads in the terminal', () => {
+  it('prints the alert, the investigation and the resolution; repeats stay quiet', async () => {
+    const assistant = await testAssistant({ DEMO: 'on' }, { demoTraffic: false });
+    try {
+      const output = new PassThrough();
+      let printed = '';
+      output.on('data', (chunk) => {
+        printed += chunk.toString();
+      });
+      const service = new IncidentService({
+        incidents: new IncidentRepository(assistant.db),
+        channel: new TerminalIncidentChannel(assistant.conversation, silentLogger, output),
+        logger: silentLogger,
+      });
+      expect(await service.receive(firing)).toBe('opened');
+      expect(await service.receive(firing)).toBe('repeated');
+      expect(printed).toMatch(/\[incident:[0-9a-f]{12}\] :rotating_light: FIRING: \[page\] HighTTFT — p95 TTFT above 2 s/);
+      expect(printed).toMatch(/> show metrics of mistral-7b since \d\d:\d\d\nmistral-7b now/);
+      const resolved = {
+        ...firing,
+        status: 'resolved' as const,
+        alerts: firing.alerts.map((a) => ({ ...a, status: 'resolved' as const })),
+      };
+      expect(await service.receive(resolved)).toBe('resolved');
+      expect(printed).toContain(':white_check_mark: RESOLVED: [page] HighTTFT');
+      expect((printed.match(/FIRING/g) ?? []).length).toBe(1);
+    } finally {
+      await assistant.dispose();
+    }
+  });
+});
