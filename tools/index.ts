@@ -26,7 +26,7 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   scaleDeployment(services),
   queryMetrics(services),
   detectAnomalies,
-  forecastMetrics,
+  forecastMetrics(services),
   probeEndpoint(services),
   searchLogs,
   analyzeLogs,

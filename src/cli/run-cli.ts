@@ -8,6 +8,7 @@ import { readLiveFleet } from '../demo/fleet-file.ts';
 import { AppError, describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
+import { FORECAST_USAGE, runForecastCommand } from './forecast-command.ts';
 
 const USAGE = `Usage: llmops <command> [options]
 
@@ -22,6 +23,7 @@ ${DEMO_USAGE}
   approve N --as USER [--reason TEXT]
   reject N --as USER [--reason TEXT]
                                decide proposal N as USER (a Slack user ID, or local:NAME), per the approval policy
+${FORECAST_USAGE}
   help                         this text
 
 From a checkout: npm run -s llmops -- <command> [options]`;
@@ -54,6 +56,8 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  // Engines that read files need no assistant (no fleet, no database).
+  if (command === 'forecast') return runForecastCommand(rest, io);
   if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
