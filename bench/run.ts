@@ -1,9 +1,12 @@
 import { benchQueries, benchScraper } from './metrics.ts';
+import { benchNab, benchScoreThroughput } from './nab.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
 import { benchSlackAck } from './slack-ack.ts';
 
-/** `npm run bench`: every benchmark, printing numbers to quote. */
+/** `npm run bench`: every benchmark, printing numbers to quote. Throughput first: its peak memory is the process's. */
+await benchScoreThroughput();
 await benchOfflineAgent();
 await benchSlackAck();
 await benchScraper();
 await benchQueries();
+await benchNab();

@@ -32,14 +32,27 @@ export default (services: ToolServices) =>
       const step = horizonSeconds >= 86_400 ? 3600 : Math.max(services.scrapeIntervalSeconds, 300);
       const end = context.now;
       const start = new Date(end.getTime() - HISTORY_DAYS * 86_400_000);
-      const answer = await services.metrics.curated({ kind: args.metric, deployment: args.deployment, start, end, stepSeconds: step, quantile: 0.95 });
+      const answer = await services.metrics.curated({
+        kind: args.metric,
+        deployment: args.deployment,
+        start,
+        end,
+        stepSeconds: step,
+        quantile: 0.95,
+      });
       const history = answer.series.find((s) => s.deployment === args.deployment)?.points ?? answer.series[0]?.points ?? [];
       if (history.length < 3) {
-        return { status: 'no_data', summary: `Not enough ${args.metric} history for ${args.deployment} to forecast (${history.length} points over the last ${HISTORY_DAYS} days).` };
+        return {
+          status: 'no_data',
+          summary: `Not enough ${args.metric} history for ${args.deployment} to forecast (${history.length} points over the last ${HISTORY_DAYS} days).`,
+        };
       }
       const result = forecast(history, { horizonPoints: Math.max(1, Math.round(horizonSeconds / step)) });
       const unit = answer.unit;
-      const peak = result.points.reduce((best, p) => (p.mean > best.mean ? p : best), result.points[0] as (typeof result.points)[number]);
+      const peak = result.points.reduce(
+        (best, p) => (p.mean > best.mean ? p : best),
+        result.points[0] as (typeof result.points)[number],
+      );
       const recent = history.slice(-Math.min(history.length, Math.round((3 * 86_400) / step)));
       const chart = await saveLineChart(
         {
@@ -79,24 +92,43 @@ export default (services: ToolServices) =>
  * Replicas for a forecast peak: measured throughput of one replica (a short probe at half
  * its batch capacity) planned at 70 % utilisation, and GPUs per replica from the sizing engine.
  */
-async function capacityAdvice(services: ToolServices, deployment: string, peakRequestsPerSecond: number, signal: AbortSignal): Promise<Record<string, unknown>> {
+async function capacityAdvice(
+  services: ToolServices,
+  deployment: string,
+  peakRequestsPerSecond: number,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
   const endpoint = await services.deployments.endpoint(deployment);
   const status = (await services.deployments.list()).find((d) => d.name === deployment);
   let perReplica: number | undefined;
   let basis = '';
   if (endpoint) {
-    const report = await runLoadTest({ baseUrl: endpoint.baseUrl, model: endpoint.model, requests: 32, concurrency: 16, maxTokens: 150, promptTokens: 300, stream: true, signal });
+    const report = await runLoadTest({
+      baseUrl: endpoint.baseUrl,
+      model: endpoint.model,
+      requests: 32,
+      concurrency: 16,
+      maxTokens: 150,
+      promptTokens: 300,
+      stream: true,
+      signal,
+    });
     if (report.succeeded > 0) {
       perReplica = report.requestsPerSecond;
       basis = `a probe measured ${report.requestsPerSecond.toFixed(2)} req/s per replica at concurrency 16`;
     }
   }
   if (perReplica === undefined || perReplica <= 0) {
-    return { summary: `I could not measure per-replica throughput of ${deployment} (no reachable endpoint), so I cannot turn the forecast into replicas.` };
+    return {
+      summary: `I could not measure per-replica throughput of ${deployment} (no reachable endpoint), so I cannot turn the forecast into replicas.`,
+    };
   }
   const replicas = Math.max(1, Math.ceil(peakRequestsPerSecond / (perReplica * TARGET_UTILISATION)));
   const model = status?.model ?? deployment;
-  const dtype = status?.dtype && ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4', 'awq', 'gptq'].includes(status.dtype) ? status.dtype : undefined;
+  const dtype =
+    status?.dtype && ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4', 'awq', 'gptq'].includes(status.dtype)
+      ? status.dtype
+      : undefined;
   const gpuPerReplica = /^(\d+) × (.+)$/.exec(status?.gpu ?? '');
   let gpus = gpuPerReplica ? `${replicas * Number(gpuPerReplica[1])} × ${gpuPerReplica[2]}` : undefined;
   if (!gpus) {
@@ -104,7 +136,10 @@ async function capacityAdvice(services: ToolServices, deployment: string, peakRe
     gpus = sizing.recommendation ? `${replicas * sizing.recommendation.count} × ${sizing.recommendation.gpu}` : 'unknown';
   }
   const current = status?.replicas ?? 1;
-  const verdict = replicas > current ? `scale from ${current} to ${replicas} replicas before the peak` : `the current ${current} replica${current === 1 ? ' suffices' : 's suffice'}`;
+  const verdict =
+    replicas > current
+      ? `scale from ${current} to ${replicas} replicas before the peak`
+      : `the current ${current} replica${current === 1 ? ' suffices' : 's suffice'}`;
   return {
     summary: `Capacity: the 95 % upper peak of ${peakRequestsPerSecond.toFixed(2)} req/s needs ${replicas} replica${replicas === 1 ? '' : 's'} (${gpus}) at ${TARGET_UTILISATION * 100} % utilisation, since ${basis}: ${verdict}.`,
     replicas,

@@ -25,7 +25,7 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   rollbackDeployment(services),
   scaleDeployment(services),
   queryMetrics(services),
-  detectAnomalies,
+  detectAnomalies(services),
   forecastMetrics(services),
   probeEndpoint(services),
   searchLogs,

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { readLiveFleet } from '../demo/fleet-file.ts';
 import { AppError, describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
+import { runAnomaliesCommand } from './anomalies-command.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
 import { FORECAST_USAGE, runForecastCommand } from './forecast-command.ts';
 
@@ -23,6 +24,8 @@ ${DEMO_USAGE}
   approve N --as USER [--reason TEXT]
   reject N --as USER [--reason TEXT]
                                decide proposal N as USER (a Slack user ID, or local:NAME), per the approval policy
+  anomalies score [FILE] [--detector combined|robust-z|ewma|seasonal]
+                               score a timestamp,value CSV (FILE or stdin) causally: prints timestamp,value,anomaly_score
 ${FORECAST_USAGE}
   help                         this text
 
@@ -58,6 +61,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   // Engines that read files need no assistant (no fleet, no database).
   if (command === 'forecast') return runForecastCommand(rest, io);
+  if (command === 'anomalies') return runAnomaliesCommand(rest, io);
   if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;

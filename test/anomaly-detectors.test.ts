@@ -1,0 +1,337 @@
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { NAB_PROFILES, optimiseThreshold, scoreAtThreshold } from '../bench/nab.ts';
+import { ConformalCalibrator, normalSurprise } from '../src/analysis/anomaly/calibration.ts';
+import { CombinedDetector } from '../src/analysis/anomaly/combined.ts';
+import { EwmaDetector } from '../src/analysis/anomaly/ewma.ts';
+import { createDetector, DETECTOR_NAMES } from '../src/analysis/anomaly/index.ts';
+import { findAnomalousIntervals, type ScoredPoint } from '../src/analysis/anomaly/intervals.ts';
+import { RobustZScoreDetector } from '../src/analysis/anomaly/robust-zscore.ts';
+import { RollingWindow, SlidingMax } from '../src/analysis/anomaly/rolling.ts';
+import { SeasonalDetector } from '../src/analysis/anomaly/seasonal.ts';
+import type { AnomalyDetector } from '../src/analysis/anomaly/types.ts';
+import { parseTimestamp, scoreCsv } from '../src/cli/anomalies-command.ts';
+import { AppError } from '../src/errors.ts';
+
+const START = Date.UTC(2024, 0, 1);
+const FIVE_MINUTES = 300_000;
+
+/** Deterministic standard normal noise (mulberry32 + Box–Muller). */
+function noise(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+interface Series {
+  t: number[];
+  v: number[];
+}
+
+function series(length: number, value: (i: number, t: number) => number): Series {
+  const t = Array.from({ length }, (_, i) => START + i * FIVE_MINUTES);
+  return { t, v: t.map((time, i) => value(i, time)) };
+}
+
+function run(detector: AnomalyDetector, { t, v }: Series): ScoredPoint[] {
+  return t.map((time, i) => {
+    const value = v[i] as number;
+    const score = detector.update(time, value);
+    const { level, baseline } = detector.last;
+    return { t: time, value, score, level, baseline };
+  });
+}
+
+function intervals(points: ScoredPoint[]) {
+  return findAnomalousIntervals(points, { metric: 'latency', threshold: 0.5 });
+}
+
+const indexOf = (time: number) => Math.round((time - START) / FIVE_MINUTES);
+
+function defined<T>(value: T | undefined, what = 'value'): T {
+  if (value === undefined) throw new Error(`expected a ${what}`);
+  return value;
+}
+
+describe('rolling order statistics', () => {
+  it('median, quantiles and MAD match a brute-force computation on every step', () => {
+    const random = noise(7);
+    const window = new RollingWindow(51);
+    const kept: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      // Heavy ties: values on a coarse grid, so the MAD search crosses equal elements.
+      const x = Math.round(random() * 4) / 2;
+      window.push(x);
+      kept.push(x);
+      if (kept.length > 51) kept.shift();
+      const sorted = [...kept].sort((a, b) => a - b);
+      const middle = (xs: number[]) => (defined(xs[(xs.length - 1) >> 1]) + defined(xs[xs.length >> 1])) / 2;
+      const median = middle(sorted);
+      const mad = middle(sorted.map((y) => Math.abs(y - median)).sort((a, b) => a - b));
+      expect(window.median()).toBe(median);
+      expect(window.mad()).toBeCloseTo(mad, 12);
+      expect(window.quantile(0)).toBe(sorted[0]);
+      expect(window.quantile(1)).toBe(sorted[sorted.length - 1]);
+    }
+  });
+
+  it('sliding maximum equals the maximum of the last n values', () => {
+    const random = noise(3);
+    const max = new SlidingMax(17);
+    const values: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const x = random();
+      max.push(x);
+      values.push(x);
+      expect(max.max()).toBe(Math.max(...values.slice(-17)));
+    }
+  });
+
+  it('normal surprise is −log10 of the two-sided tail', () => {
+    expect(normalSurprise(0)).toBeCloseTo(0, 6);
+    expect(normalSurprise(1.959964)).toBeCloseTo(-Math.log10(0.05), 4);
+    expect(normalSurprise(-3)).toBeCloseTo(-Math.log10(0.0026998), 4);
+    expect(normalSurprise(40)).toBeGreaterThan(300); // no underflow to Infinity
+    expect(Number.isFinite(normalSurprise(40))).toBe(true);
+  });
+
+  it('the conformal calibrator gives a recurring spike a modest surprise and a new extreme a large one', () => {
+    const calibrator = new ConformalCalibrator({ window: 500, block: 1, minSamples: 50 });
+    const random = noise(11);
+    for (let i = 0; i < 500; i++) calibrator.learn(i % 50 === 0 ? 10 : Math.abs(random()));
+    // 10 happened 10 times in 500: p = 11/501, however extreme 10 is for the noise.
+    expect(calibrator.surprise(10)).toBeCloseTo(-Math.log10(11 / 501), 6);
+    // Beyond everything seen: below 1/501, decaying exponentially with the distance past the maximum.
+    expect(calibrator.surprise(10.5)).toBeGreaterThan(Math.log10(501));
+    expect(calibrator.surprise(30)).toBeGreaterThan(calibrator.surprise(20));
+  });
+});
+
+describe('streaming detectors', () => {
+  const random = noise(2);
+  const noisy = series(3000, (i) => 100 + 2 * random() + (i === 2000 ? 40 : 0));
+
+  it('every detector scores in [0, 1], NaN values included', () => {
+    for (const name of DETECTOR_NAMES) {
+      const detector = createDetector(name);
+      for (let i = 0; i < noisy.t.length; i++) {
+        const value = i === 1500 ? Number.NaN : (noisy.v[i] as number);
+        const score = detector.update(noisy.t[i] as number, value);
+        expect(score, `${name} at ${i}`).toBeGreaterThanOrEqual(0);
+        expect(score, `${name} at ${i}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('is causal: scoring a prefix gives exactly the scores of the same prefix of the whole series', () => {
+    const whole = series(
+      2500,
+      (i, t) => 100 + 30 * Math.sin((2 * Math.PI * (t % 86_400_000)) / 86_400_000) + 3 * random() + (i > 2000 ? 25 : 0),
+    );
+    const prefix = { t: whole.t.slice(0, 1800), v: whole.v.slice(0, 1800) };
+    for (const name of DETECTOR_NAMES) {
+      const full = run(createDetector(name), whole).map((p) => p.score);
+      const part = run(createDetector(name), prefix).map((p) => p.score);
+      expect(part, name).toEqual(full.slice(0, 1800));
+    }
+  });
+
+  it('finds a spike: one interval at the spike, upward, of about its size', () => {
+    const found = intervals(run(new CombinedDetector(), noisy));
+    expect(found).toHaveLength(1);
+    const spikeInterval = defined(found[0], 'interval');
+    expect(spikeInterval).toMatchObject({ metric: 'latency', direction: 'up' });
+    expect(indexOf(spikeInterval.start)).toBe(2000);
+    expect(indexOf(spikeInterval.end)).toBeLessThanOrEqual(2003);
+    expect(spikeInterval.size.absolute).toBeGreaterThan(34);
+    expect(spikeInterval.size.absolute).toBeLessThan(46);
+    expect(spikeInterval.size.ratio).toBeCloseTo(1.4, 1);
+    expect(spikeInterval.peakScore).toBeGreaterThan(0.5);
+  });
+
+  it('finds a level shift: the interval starts within a few points of the change, upward, +30', () => {
+    const r = noise(5);
+    const shifted = series(3000, (i) => 100 + 2 * r() + (i >= 2000 ? 30 : 0));
+    const found = intervals(run(new CombinedDetector(), shifted));
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    const first = defined(found[0], 'interval');
+    expect(indexOf(first.start)).toBeGreaterThanOrEqual(2000);
+    expect(indexOf(first.start)).toBeLessThanOrEqual(2003);
+    expect(first.direction).toBe('up');
+    expect(first.size.absolute).toBeGreaterThan(24);
+    expect(first.size.absolute).toBeLessThan(36);
+    expect(first.size.ratio).toBeCloseTo(1.3, 1);
+    // One incident: a handful of alerts while the evidence grows, not one per shifted point.
+    expect(found).toHaveLength(1);
+    expect(run(new CombinedDetector(), shifted).filter((p) => p.score >= 0.5).length).toBeLessThanOrEqual(4);
+  });
+
+  it('finds a downward change point (throughput falls by half) with direction down and ratio ≈ 0.5', () => {
+    const r = noise(6);
+    const fall = series(3000, (i) => (i >= 2200 ? 50 : 100) + 2 * r());
+    const found = intervals(run(new CombinedDetector(), fall));
+    const first = defined(found[0], 'interval');
+    expect(indexOf(first.start)).toBeGreaterThanOrEqual(2200);
+    expect(indexOf(first.start)).toBeLessThanOrEqual(2203);
+    expect(first.direction).toBe('down');
+    expect(first.size.absolute).toBeLessThan(-40);
+    expect(first.size.ratio).toBeCloseTo(0.5, 1);
+  });
+
+  it('single-model detectors flag the same spike on their own', () => {
+    for (const detector of [new RobustZScoreDetector(), new EwmaDetector(), new SeasonalDetector()]) {
+      const points = run(detector, noisy);
+      const found = intervals(points);
+      const atSpike = defined(
+        found.find((interval) => indexOf(interval.start) === 2000),
+        `${detector.constructor.name} interval at the spike`,
+      );
+      expect(atSpike.direction).toBe('up');
+    }
+  });
+
+  it('a daily peak at its usual hour is not flagged; the same value at 3 a.m. is', () => {
+    const r = noise(9);
+    const dayMs = 86_400_000;
+    const offHours = START + 9 * dayMs + 3 * 3_600_000;
+    const daily = series(12 * 288, (_i, t) => {
+      const hour = (t % dayMs) / 3_600_000;
+      const base = 100 + 2 * r();
+      const peak = hour >= 14 && hour < 15 ? 200 : 0; // the busy hour, every day
+      const intruder = t >= offHours && t < offHours + 2 * FIVE_MINUTES ? 200 : 0;
+      return base + peak + intruder;
+    });
+    for (const detector of [new CombinedDetector(), new SeasonalDetector()]) {
+      const points = run(detector, daily);
+      const name = detector.constructor.name;
+      // Days 3–11: the peak hours score low, the 3 a.m. burst high.
+      const peakHours = points.filter(
+        (p) => p.t >= START + 3 * dayMs && (p.t % dayMs) / 3_600_000 >= 14 && (p.t % dayMs) / 3_600_000 < 15,
+      );
+      expect(Math.max(...peakHours.map((p) => p.score)), name).toBeLessThan(0.5);
+      const burst = points.filter((p) => p.t >= offHours && p.t < offHours + 2 * FIVE_MINUTES);
+      expect(Math.max(...burst.map((p) => p.score)), name).toBeGreaterThan(0.5);
+      const found = intervals(points.filter((p) => p.t >= START + 3 * dayMs));
+      expect(
+        found.map((i) => indexOf(i.start)),
+        name,
+      ).toEqual([indexOf(offHours)]);
+      expect(found[0]?.direction).toBe('up');
+    }
+  });
+});
+
+async function scoreText(text: string): Promise<{ rows: number; output: string }> {
+  const output = new PassThrough();
+  const chunks: Buffer[] = [];
+  output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const { rows } = await scoreCsv(Readable.from([text]), output);
+  output.end();
+  return { rows, output: Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('scoreCsv', () => {
+  it('writes timestamp,value,anomaly_score per row, in order', async () => {
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 50; i++)
+      lines.push(
+        `2014-04-01 ${String(Math.floor(i / 12)).padStart(2, '0')}:${String((i % 12) * 5).padStart(2, '0')}:00,${10 + (i % 3)}`,
+      );
+    const { rows, output } = await scoreText(`${lines.join('\r\n')}\r\n`);
+    expect(rows).toBe(50);
+    const out = output.trimEnd().split('\n');
+    expect(out[0]).toBe('timestamp,value,anomaly_score');
+    expect(out[1]).toBe('2014-04-01 00:00:00,10,0.00000');
+    expect(out).toHaveLength(51);
+    for (const line of out.slice(1)) expect(line).toMatch(/^2014-04-01 \d\d:\d\d:00,1[012],[01]\.\d{5}$/);
+  });
+
+  it('scores each row from the rows up to it only (streamed output equals a prefix run)', async () => {
+    const r = noise(4);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 800; i++) {
+      const t = new Date(START + i * FIVE_MINUTES).toISOString().slice(0, 19).replace('T', ' ');
+      lines.push(`${t},${(100 + 2 * r() + (i === 700 ? 50 : 0)).toFixed(3)}`);
+    }
+    const whole = (await scoreText(`${lines.join('\n')}\n`)).output.split('\n');
+    const prefix = (await scoreText(`${lines.slice(0, 701).join('\n')}\n`)).output.split('\n');
+    expect(prefix.slice(0, 701)).toEqual(whole.slice(0, 701));
+  });
+
+  it('an empty file and a header-only file are zero rows, not errors', async () => {
+    expect(await scoreText('')).toEqual({ rows: 0, output: 'timestamp,value,anomaly_score\n' });
+    expect(await scoreText('timestamp,value\n')).toEqual({ rows: 0, output: 'timestamp,value,anomaly_score\n' });
+  });
+
+  it('a bad header is an AppError naming line 1 and the expected header', async () => {
+    const error = await scoreText('time,val\n2014-04-01 00:00:00,1\n').catch((e: unknown) => e);
+    expect(AppError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'anomaly_csv_header' });
+    expect((error as Error).message).toContain('line 1');
+    expect((error as Error).message).toContain('"timestamp,value"');
+  });
+
+  it('a bad timestamp is an AppError naming its line and the expected format', async () => {
+    const text = 'timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,2\n04/01/2014 00:10,3\n';
+    const error = await scoreText(text).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'anomaly_csv_timestamp' });
+    expect((error as Error).message).toMatch(/^line 4: expected a timestamp like 2014-04-01 00:00:00/);
+    expect((error as Error).message).toContain('"04/01/2014 00:10"');
+  });
+
+  it('a bad value or a missing field names the line', async () => {
+    await expect(scoreText('timestamp,value\n2014-04-01 00:00:00,abc\n')).rejects.toThrow(/line 2: expected a number/);
+    await expect(scoreText('timestamp,value\n2014-04-01 00:00:00\n')).rejects.toThrow(/line 2: expected 2 fields/);
+    await expect(scoreText('timestamp,value\n2014-02-30 00:00:00,1\n')).rejects.toThrow(/line 2: expected a timestamp/);
+  });
+
+  it('parses timestamps as UTC', () => {
+    expect(parseTimestamp('2014-04-01 00:00:00')).toBe(Date.UTC(2014, 3, 1));
+    expect(parseTimestamp('2014-04-01T13:05:09.250Z')).toBe(Date.UTC(2014, 3, 1, 13, 5, 9, 250));
+    expect(parseTimestamp('2014-04-01 24:00:00')).toBeNaN();
+    expect(parseTimestamp('2014-4-1 00:00:00')).toBeNaN();
+  });
+});
+
+describe('NAB scoring (bench/nab.ts), worked by hand', () => {
+  // 100 rows a minute apart; one window over rows 50–59; probation = ⌊0.15 × 100⌋ = 15 rows.
+  const timestamps = Array.from({ length: 100 }, (_, i) => START + i * 60_000);
+  const windows: Array<[number, number]> = [[START + 50 * 60_000, START + 59 * 60_000]];
+  const file = (detections: number[]) => ({
+    name: 'synthetic.csv',
+    timestamps,
+    windows,
+    scores: timestamps.map((_, i) => (detections.includes(i) ? 1 : 0)),
+  });
+  const standard = defined(NAB_PROFILES[0]);
+  const sigma = (y: number) => 2 / (1 + Math.exp(5 * y)) - 1;
+
+  it('a detection on the first row of the window earns A_TP; one in probation is ignored', () => {
+    expect(scoreAtThreshold([file([10, 50, 55])], standard, 0.5)).toEqual({ raw: 1, tp: 1, fp: 0, fn: 0 });
+  });
+
+  it('a detection on the last row earns σ(−1/10)/σ(−1); a false positive 21 rows after the window costs 0.11·σ(21/9)', () => {
+    const { raw, fp } = scoreAtThreshold([file([59, 80])], standard, 0.5);
+    expect(fp).toBe(1);
+    expect(raw).toBeCloseTo(sigma(-1 / 10) / sigma(-1) + 0.11 * sigma(21 / 9), 10);
+  });
+
+  it('normalises between the null detector (−A_FN per window) and the perfect one (A_TP per window)', () => {
+    expect(optimiseThreshold([file([50])], standard)).toMatchObject({
+      threshold: 1,
+      raw: 1,
+      null: -1,
+      perfect: 1,
+      normalized: 100,
+    });
+    // A lone false positive before any window is worth −0.11: the optimiser keeps the null threshold.
+    expect(optimiseThreshold([file([20])], standard)).toMatchObject({ threshold: 1.1, normalized: 0 });
+    expect(scoreAtThreshold([file([20])], standard, 0.5).raw).toBeCloseTo(-1 - 0.11, 12);
+  });
+});
