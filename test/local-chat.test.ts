@@ -52,9 +52,9 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
         surface: 'local',
         threadId: 'local:b',
         userId: 'u',
-        text: 'are there anomalies in llama-3-8b latency today?',
+        text: 'cancel job 12',
       });
-      expect(reply.text).toBe('detect_anomalies is not available yet in this release. I can plan it, but I cannot run it yet.');
+      expect(reply.text).toBe('cancel_job is not available yet in this release. I can plan it, but I cannot run it yet.');
     } finally {
       await assistant.dispose();
     }
