@@ -13,7 +13,12 @@ export async function benchOfflineAgent(turns = 2000): Promise<void> {
   const requests = readFileSync(new URL('../../shared/data/planner_cases.jsonl', import.meta.url), 'utf8')
     .trim()
     .split('\n')
-    .map((line) => (JSON.parse(line) as { u: string }).u);
+    .map((line) => JSON.parse(line) as { u: string; tool: string })
+    // Actions that change the fleet (a staging deploy runs at once under the default policy) are not agent time.
+    .filter(
+      (c) => !['deploy_model', 'rollback_deployment', 'scale_deployment', 'start_optimization', 'cancel_job'].includes(c.tool),
+    )
+    .map((c) => c.u);
   const dataDir = mkdtempSync(join(tmpdir(), 'llmops-bench-'));
   const assistant = await startAssistant(loadConfig({ DATA_DIR: dataDir, DEMO: 'off' }), createLogger('silent'), {
     defaultMetrics: false,
