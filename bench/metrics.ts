@@ -3,12 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Random } from '../src/demo/random.ts';
 import { HISTOGRAMS, type HistogramName, VllmMetrics } from '../src/demo/vllm-metrics.ts';
 import { EmbeddedSource } from '../src/metrics/embedded/embedded-source.ts';
 import { MetricStore } from '../src/metrics/embedded/metric-store.ts';
 import { Scraper } from '../src/metrics/embedded/scraper.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { Random } from '../src/random/seeded-random.ts';
 import { openDatabase } from '../src/store/database.ts';
 
 /** A vLLM server's metrics after some traffic, so expositions have realistic sizes and values. */

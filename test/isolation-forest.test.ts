@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averagePathLength, detectMultivariate, IsolationForest } from '../src/analysis/anomaly/isolation-forest.ts';
-
-/** mulberry32, so the test data are the same on every run. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/random/seeded-random.ts';
 
 function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -25,7 +14,7 @@ function auc(positives: number[], negatives: number[]): number {
 }
 
 function gaussianRows(seed: number, count: number, dimensions: number): number[][] {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   return Array.from({ length: count }, () => Array.from({ length: dimensions }, () => normal(random)));
 }
 
@@ -79,7 +68,7 @@ describe('IsolationForest', () => {
   });
 
   it('scores injected outliers in 2-D Gaussian data clearly above the inliers (AUC > 0.95)', () => {
-    const random = rng(11);
+    const random = mulberry32(11);
     // Very different scales (like latency in ms and KV-cache use as a fraction) and some correlation.
     const inliers = Array.from({ length: 500 }, () => {
       const a = normal(random);
@@ -111,7 +100,7 @@ describe('detectMultivariate', () => {
 
   /** 600 scrapes of four independent serving metrics; the first half is the training baseline. */
   function servingSeries(seed: number, incident: boolean) {
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const series = Array.from({ length: 600 }, (_, i) => ({
       t: T0 + i * STEP,
       values: {

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.ts';
 import { FAULT_NAMES, FAULTS, faultName, type Scenario, scenarioSchema } from '../demo/faults.ts';
 import { type FleetDeploymentDescription, readLiveFleet } from '../demo/fleet-file.ts';
-import { deriveSeed } from '../demo/random.ts';
 import { AppError, describeError } from '../errors.ts';
+import { deriveSeed } from '../random/seeded-random.ts';
 import { parseDuration } from '../time/time-range.ts';
 
 export const DEMO_USAGE = `  demo status                  the running demo fleet: deployments, load, faults

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
+import { deriveSeed } from '../random/seeded-random.ts';
 import { type FleetDescription, fleetFilePath } from './fleet-file.ts';
 import { type BackfillOptions, backfillHistory } from './history-backfill.ts';
-import { deriveSeed } from './random.ts';
 import { ServerLog } from './server-log.ts';
 import type { ServerConfig } from './serving-model.ts';
 import { SimulatedServer } from './simulated-server.ts';

@@ -1,8 +1,8 @@
 import type { MetricStore } from '../metrics/embedded/metric-store.ts';
+import { deriveSeed, Random } from '../random/seeded-random.ts';
 import type { ChangeEventRepository } from '../store/change-event-repository.ts';
 import type { DemoDeployment } from './demo-fleet.ts';
 import { effectsOf, type FaultName } from './faults.ts';
-import { deriveSeed, Random } from './random.ts';
 import type { ServerLog } from './server-log.ts';
 import { performanceOf, stepMs } from './serving-model.ts';
 import { trafficRhythm } from './traffic-rhythm.ts';

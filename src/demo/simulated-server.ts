@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { listen } from '../http/http-server.ts';
+import { Random } from '../random/seeded-random.ts';
 import { effectsOf, type FaultEffects, type FaultName, faultName } from './faults.ts';
-import { Random } from './random.ts';
 import type { ServerLog } from './server-log.ts';
 import { type Performance, performanceOf, type ServerConfig, stepMs } from './serving-model.ts';
 import { VllmMetrics } from './vllm-metrics.ts';

@@ -1,4 +1,4 @@
-import { Random } from './random.ts';
+import { Random } from '../random/seeded-random.ts';
 import { trafficRhythm } from './traffic-rhythm.ts';
 
 const PROMPT_WORDS = 'please summarise the following incident report and list the three most likely causes with evidence'.split(

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { mulberry32 } from '../random/seeded-random.ts';
 import { readSse } from './sse-reader.ts';
 
 export type SizeSpec = number | { mean: number; sd?: number };
@@ -158,18 +159,6 @@ function fail(problems: string[]): never {
 // ---------------------------------------------------------------------------------------------------------
 // Seeded randomness
 
-/** mulberry32: small, fast and good enough for arrival times and prompt words. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function normal(random: () => number): number {
   const u = 1 - random(); // (0, 1]
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -272,7 +261,7 @@ async function sendOne(ctx: Context, plan: RequestPlan): Promise<Outcome> {
   const signal = ctx.signal ? AbortSignal.any([timeoutSignal, ctx.signal]) : timeoutSignal;
   const body = JSON.stringify({
     model: ctx.model,
-    messages: [{ role: 'user', content: buildPrompt(plan.promptWords, rng(plan.promptSeed)) }],
+    messages: [{ role: 'user', content: buildPrompt(plan.promptWords, mulberry32(plan.promptSeed)) }],
     max_tokens: plan.maxTokens,
     ...(ctx.stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false }),
     ...(ctx.ignoreEos ? { ignore_eos: true } : {}),
@@ -445,7 +434,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
   const n = workload.requests;
   const stream = workload.stream ?? true;
 
-  const sizes = rng(seed ^ 0x51e5);
+  const sizes = mulberry32(seed ^ 0x51e5);
   const plans: RequestPlan[] = new Array(n);
   for (let i = 0; i < n; i++) {
     plans[i] = {
@@ -529,7 +518,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
     } else {
       // Open loop: Poisson arrivals on an absolute schedule (no drift), at most `concurrency` in flight;
       // an arrival finding every slot busy waits for one, and its latency counts from when it is sent.
-      const arrivals = rng(seed ^ 0xa771);
+      const arrivals = mulberry32(seed ^ 0xa771);
       const rate = workload.ratePerSecond;
       const inFlight = new Set<Promise<void>>();
       let slotFreed: (() => void) | null = null;

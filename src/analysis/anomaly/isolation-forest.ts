@@ -30,6 +30,7 @@
  * All randomness comes from a seeded PRNG (mulberry32), so the same seed and data give the same scores.
  */
 import { AppError } from '../../errors.ts';
+import { mulberry32 } from '../../random/seeded-random.ts';
 
 /** Euler–Mascheroni constant, for H(i) ≈ ln(i) + γ. */
 export const EULER_GAMMA = 0.5772156649;
@@ -521,18 +522,6 @@ function medianOf(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** mulberry32: a small, fast, seedable 32-bit PRNG returning numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function positiveInteger(value: number, name: string): number {

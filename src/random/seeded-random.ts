@@ -49,3 +49,9 @@ export function deriveSeed(seed: number, name: string): number {
   for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
   return hash >>> 0;
 }
+
+/** The same generator as a plain function, for code that only needs uniform draws in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
+}
