@@ -21,6 +21,7 @@ import { KubernetesBackend } from './deployments/kubernetes-backend.ts';
 import { LocalRuntime } from './deployments/local-runtime.ts';
 import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
+import { FileLogSource } from './integrations/logs/file-log-source.ts';
 import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
 import { MetricStore } from './metrics/embedded/metric-store.ts';
 import { Scraper } from './metrics/embedded/scraper.ts';
@@ -185,6 +186,9 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       scrapeIntervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
       rollouts,
       audit,
+      logs: new FileLogSource(() =>
+        registry.names().map((deployment) => ({ deployment, path: join(config.DATA_DIR, 'demo', 'logs', `${deployment}.log`) })),
+      ),
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
     let notify: ThreadNotifier = async (threadId, text, kind) => logger.info({ thread: threadId, kind }, text);

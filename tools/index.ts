@@ -28,7 +28,7 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   detectAnomalies(services),
   forecastMetrics(services),
   probeEndpoint(services),
-  searchLogs,
+  searchLogs(services),
   analyzeLogs,
   explainIncident,
   startOptimization,

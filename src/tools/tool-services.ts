@@ -2,6 +2,7 @@ import type { AuditLog } from '../approvals/audit-log.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
 import type { RolloutService } from '../deployments/rollout-service.ts';
 import { AppError } from '../errors.ts';
+import type { LogSource } from '../integrations/logs/log-source.ts';
 import type { MetricsSource } from '../metrics/metrics-source.ts';
 
 /** What tool handlers may use; built once by the composition root. */
@@ -15,6 +16,8 @@ export interface ToolServices {
   /** Deploy, roll back and scale on the configured backend. */
   rollouts?: RolloutService | undefined;
   audit?: AuditLog | undefined;
+  /** Log lines by deployment and time (the demo fleet's files by default). */
+  logs?: LogSource | undefined;
 }
 
 /** The rollout service, or the error a tool gives when no deployment backend is configured. */

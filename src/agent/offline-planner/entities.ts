@@ -310,6 +310,10 @@ export function extractEntities(original: string, knownDeployments: readonly str
     /\b(?:for|containing|matching|grep|with)\s+([A-Za-z0-9_./:-]*[A-Za-z][A-Za-z0-9_./:-]*)\s*$/i.exec(
       normalised.replace(/[?.!]+$/, ''),
     ) ??
+    // "logs for OOM in the last hour": the term is followed by a time range.
+    /\b(?:for|containing|matching|grep)\s+([A-Za-z0-9_./:-]*[A-Za-z][A-Za-z0-9_./:-]*)(?=\s+(?:in|over|since|from|during|today|yesterday|last|past|this)\b)/i.exec(
+      normalised,
+    ) ??
     [...normalised.matchAll(/(?:包含|搜索|查找)\s*([A-Za-z0-9_./:-]+)/g)].find(
       (m) => !entities.deployments.includes((m[1] as string).toLowerCase()),
     );
