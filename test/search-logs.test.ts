@@ -27,7 +27,7 @@ describe('search_logs on the file source', () => {
     const lines = (text as { data: Array<{ at: string; level: string }> }).data;
     expect(lines).toHaveLength(16);
     expect(lines.every((line) => line.level === 'WARNING')).toBe(true);
-    expect(lines[0]?.at > (lines.at(-1)?.at ?? '')).toBe(true);
+    expect((lines[0]?.at ?? '') > (lines.at(-1)?.at ?? '')).toBe(true);
     const regex = await assistant.executor.execute(
       'search_logs',
       { deployment: 'mistral-7b', query: '/Starting vLLM API server v\\d/', range: `${incident.start.toISOString()}/now` },
