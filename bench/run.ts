@@ -1,3 +1,4 @@
+import { benchLoghub, benchLogParseThroughput } from './loghub.ts';
 import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
@@ -10,3 +11,5 @@ await benchSlackAck();
 await benchScraper();
 await benchQueries();
 await benchNab();
+await benchLogParseThroughput();
+await benchLoghub();

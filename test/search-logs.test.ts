@@ -55,3 +55,15 @@ describe('search_logs on the file source', () => {
     expect(broken).toMatchObject({ status: 'error', code: 'logs_query_invalid' });
   });
 });
+
+describe('analyze_logs', () => {
+  it("shows the incident's preemption template as new against the window before it", async () => {
+    const context = { threadId: 't', userId: 'u', now };
+    const range = `${incident.start.toISOString()}/${incident.end.toISOString()}`;
+    const result = await assistant.executor.execute('analyze_logs', { deployment: 'mistral-7b', range }, context);
+    expect(result.status).toBe('ok');
+    const data = (result as { data: { new: Array<{ template: string; current: number }> } }).data;
+    expect(data.new.find((t) => t.template.startsWith('Sequence group <*> is preempted'))?.current).toBe(16);
+    expect(result.summary).toContain('New in this window:');
+  });
+});

@@ -29,7 +29,7 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   forecastMetrics(services),
   probeEndpoint(services),
   searchLogs(services),
-  analyzeLogs,
+  analyzeLogs(services),
   explainIncident,
   startOptimization,
   getJobStatus,

@@ -10,6 +10,7 @@ import { createLogger } from '../observability/logger.ts';
 import { runAnomaliesCommand } from './anomalies-command.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
 import { FORECAST_USAGE, runForecastCommand } from './forecast-command.ts';
+import { LOGS_USAGE, runLogsCommand } from './logs-command.ts';
 
 const USAGE = `Usage: llmops <command> [options]
 
@@ -26,6 +27,7 @@ ${DEMO_USAGE}
                                decide proposal N as USER (a Slack user ID, or local:NAME), per the approval policy
   anomalies score [FILE] [--detector combined|robust-z|ewma|seasonal]
                                score a timestamp,value CSV (FILE or stdin) causally: prints timestamp,value,anomaly_score
+${LOGS_USAGE}
 ${FORECAST_USAGE}
   help                         this text
 
@@ -62,6 +64,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   // Engines that read files need no assistant (no fleet, no database).
   if (command === 'forecast') return runForecastCommand(rest, io);
   if (command === 'anomalies') return runAnomaliesCommand(rest, io);
+  if (command === 'logs') return runLogsCommand(rest, io);
   if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;

@@ -1,0 +1,102 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { csvField } from '../analysis/logs/accuracy.ts';
+import { parseLogFormat } from '../analysis/logs/format.ts';
+import { parseLogStream } from '../analysis/logs/parse.ts';
+import { AppError } from '../errors.ts';
+
+export const LOGS_USAGE = `  logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]... [--similarity S] [--depth D]
+                               mine log templates (Drain): prints LineId,EventId,EventTemplate for every line`;
+
+const USAGE = "usage: llmops logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]...";
+const FLUSH_BYTES = 1 << 16;
+
+/**
+ * `llmops logs parse FILE --format F [--mask REGEX]...`: CSV `LineId,EventId,EventTemplate` on
+ * stdout for every line in order (EventIds numbered by first appearance; the FINAL template of each
+ * group). The file is read once, streaming; 4 bytes a line are kept for the group ids. Lines that
+ * do not match the format are parsed whole; their count goes to stderr.
+ */
+export async function runLogsCommand(
+  args: string[],
+  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'parse') throw new AppError('logs_usage', USAGE);
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(rest);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('logs_usage', `${(error as Error).message}\n${USAGE}`, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1)
+    throw new AppError('logs_usage', `logs parse takes one FILE, got ${positionals.length}\n${USAGE}`);
+  if (values.format === undefined) throw new AppError('log_format_missing', `logs parse needs --format\n${USAGE}`);
+  const format = parseLogFormat(values.format);
+  const masks = (values.mask ?? []).map((source) => {
+    try {
+      return new RegExp(source, 'g');
+    } catch (error) {
+      throw new AppError(
+        'log_mask_invalid',
+        `--mask ${JSON.stringify(source)} is not a valid regex: ${(error as Error).message}`,
+      );
+    }
+  });
+  const similarity = values.similarity === undefined ? undefined : Number(values.similarity);
+  if (similarity !== undefined && !(similarity >= 0 && similarity <= 1))
+    throw new AppError('logs_usage', `--similarity must be a number in [0, 1], got ${values.similarity}`);
+  const depth = values.depth === undefined ? undefined : Number(values.depth);
+  if (depth !== undefined && !(Number.isInteger(depth) && depth >= 3))
+    throw new AppError('logs_usage', `--depth must be an integer ≥ 3, got ${values.depth}`);
+
+  const file = positionals[0] as string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new AppError('log_file_invalid', `${file} is not a file`);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('log_file_missing', `cannot read log file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+
+  const result = await parseLogStream(createReadStream(file), format, {
+    extraMasks: masks,
+    ...(similarity !== undefined ? { similarity } : {}),
+    ...(depth !== undefined ? { depth } : {}),
+  });
+  const templates = result.templates.map(csvField);
+  let buffer = 'LineId,EventId,EventTemplate\n';
+  for (let i = 0; i < result.lines; i++) {
+    const event = result.eventIds[i] as number;
+    buffer += `${i + 1},E${event},${templates[event - 1]}\n`;
+    if (buffer.length >= FLUSH_BYTES) {
+      const chunk = buffer;
+      buffer = '';
+      if (!io.stdout.write(chunk)) await once(io.stdout, 'drain');
+    }
+  }
+  if (buffer && !io.stdout.write(buffer)) await once(io.stdout, 'drain');
+  io.stderr.write(
+    `logs parse: ${result.lines} lines, ${result.templates.length} templates` +
+      (result.unmatched ? `, ${result.unmatched} lines did not match the format (parsed whole)` : '') +
+      '\n',
+  );
+  return 0;
+}
+
+function parseOptions(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      format: { type: 'string' },
+      mask: { type: 'string', multiple: true },
+      similarity: { type: 'string' },
+      depth: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+}
