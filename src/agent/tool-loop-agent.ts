@@ -1,9 +1,10 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import { AIMessage, type BaseMessage, HumanMessage, isAIMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { AppError, describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AssistantMetrics } from '../observability/metrics.ts';
+import { redactDeep, redactSecrets } from '../security/secret-redactor.ts';
 import type { ToolResult } from '../tools/tool-definition.ts';
 import type { ToolExecutor } from '../tools/tool-executor.ts';
 import { renderForModel } from './result-budget.ts';
@@ -73,7 +74,8 @@ export class ToolLoopAgent {
     const record = (callId: string, tool: string, args: unknown, result: ToolResult) => {
       toolRuns.push({ tool, args, result });
       const message = new ToolMessage({
-        content: renderForModel(result, this.options.resultMaxChars),
+        // Redacted before JSON encoding, so that quoted values inside log lines are still recognised.
+        content: renderForModel(redactDeep(result), this.options.resultMaxChars),
         tool_call_id: callId,
         name: tool,
         status: result.status === 'error' ? 'error' : 'success',
@@ -145,7 +147,7 @@ export class ToolLoopAgent {
     const { provider, modelName, metrics } = this.options;
     const started = performance.now();
     try {
-      const reply = await this.bound.invoke(messages);
+      const reply = await this.bound.invoke(messages.map(redactForModel));
       metrics.llmCallSeconds.observe({ provider, model: modelName, outcome: 'ok' }, (performance.now() - started) / 1000);
       const usage = reply.usage_metadata;
       if (usage) {
@@ -161,4 +163,22 @@ export class ToolLoopAgent {
       });
     }
   }
+}
+
+/**
+ * What the model may see: every string a message carries, with secrets (keys, tokens,
+ * passwords, connection strings, private keys) replaced by markers. Thread memory keeps
+ * the original; only the copy sent to the model is redacted.
+ */
+function redactForModel(message: BaseMessage): BaseMessage {
+  const content = typeof message.content === 'string' ? redactSecrets(message.content).text : redactDeep(message.content);
+  const toolCalls =
+    isAIMessage(message) && message.tool_calls?.length
+      ? message.tool_calls.map((call) => ({ ...call, args: redactDeep(call.args) }))
+      : undefined;
+  if (content === message.content && !toolCalls) return message;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(message) as object) as BaseMessage, message);
+  copy.content = content;
+  if (toolCalls) (copy as AIMessage).tool_calls = toolCalls;
+  return copy;
 }
