@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionsOf } from '../src/chat/slack/slack-dependencies.ts';
 import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
 import { createHttpServer, listen } from '../src/http/http-server.ts';
-import { startFakeSlack } from './support/fake-slack.ts';
+import { slackSignature, startFakeSlack } from './support/fake-slack.ts';
 import { silentLogger, testAssistant } from './support/test-assistant.ts';
 
 // The real Bolt app over HTTP on the assistant's own server, signed requests in Slack's
@@ -42,7 +42,6 @@ afterAll(async () => {
 });
 
 async function send(body: string, contentType: string, headers: Record<string, string> = {}, sign = true) {
-  const { slackSignature } = await import('./support/fake-slack.ts');
   const started = performance.now();
   const response = await fetch(eventsUrl, {
     method: 'POST',
@@ -260,7 +259,6 @@ describe('Slack surface over HTTP (Bolt)', () => {
       false,
     );
     expect(forged.status).toBe(401);
-    const { slackSignature } = await import('./support/fake-slack.ts');
     const stale = await send(
       body,
       'application/json',

@@ -63,7 +63,7 @@ export class Approvals {
     const deployment = String(call.args.deployment ?? call.args.model ?? '') || undefined;
     const requirement = requirementFor(policy, environment, call.risk);
     if (requirement.approval === 'none') {
-      const result = await executor.executeApproved(call.tool.name, call.args, call.context);
+      const result = await executor.executeApproved(call.tool.name, call.args, call.context, { observe: false });
       audit.append({
         actor: call.context.userId,
         action: 'ran',
@@ -120,7 +120,7 @@ export class Approvals {
 
   /** Approve or reject. Checks the approver against the proposal's requirement; the winning approval executes once. */
   async decide(input: DecisionInput): Promise<DecisionOutcome> {
-    const { proposals, audit, policy } = this.options;
+    const { proposals, policy } = this.options;
     const proposal = proposals.get(input.proposalId);
     if (!proposal) return { outcome: 'refused', text: `There is no proposal ${input.proposalId}.` };
     if (proposal.state !== 'pending') {
@@ -128,14 +128,7 @@ export class Approvals {
     }
     if (this.now() > proposal.expiresAt) {
       if (proposals.transition(proposal.id, ['pending'], 'expired')) {
-        audit.append({
-          actor: 'system',
-          action: 'expired',
-          tool: proposal.tool,
-          deployment: proposal.deployment,
-          environment: proposal.environment,
-          proposalId: proposal.id,
-        });
+        this.auditProposal(proposal, 'system', 'expired');
       }
       return {
         outcome: 'refused',
@@ -144,14 +137,7 @@ export class Approvals {
       };
     }
     if (!(await isApprover(policy, proposal.approvers, input.userId, this.options.resolveGroup))) {
-      audit.append({
-        actor: input.userId,
-        action: 'refused',
-        tool: proposal.tool,
-        deployment: proposal.deployment,
-        proposalId: proposal.id,
-        details: { decision: input.decision, why: 'not an approver' },
-      });
+      this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'not an approver' });
       return {
         outcome: 'refused',
         proposal,
@@ -159,14 +145,7 @@ export class Approvals {
       };
     }
     if (input.userId === proposal.requester && !proposal.allowSelfApproval) {
-      audit.append({
-        actor: input.userId,
-        action: 'refused',
-        tool: proposal.tool,
-        deployment: proposal.deployment,
-        proposalId: proposal.id,
-        details: { decision: input.decision, why: 'self-approval' },
-      });
+      this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'self-approval' });
       return {
         outcome: 'refused',
         proposal,
@@ -177,15 +156,7 @@ export class Approvals {
     if (input.decision === 'reject') {
       if (!proposals.transition(proposal.id, ['pending'], 'rejected')) return this.alreadyDecided(proposal.id);
       proposals.recordDecision(proposal.id, input.userId, 'reject', input.reason);
-      audit.append({
-        actor: input.userId,
-        action: 'rejected',
-        tool: proposal.tool,
-        deployment: proposal.deployment,
-        environment: proposal.environment,
-        proposalId: proposal.id,
-        details: { reason: input.reason },
-      });
+      this.auditProposal(proposal, input.userId, 'rejected', { reason: input.reason });
       const text = `Proposal ${proposal.id} was rejected by ${input.userId}${input.reason ? `: ${input.reason}` : ''}. Nothing was run.`;
       await this.tell(proposal, text, 'outcome');
       return { outcome: 'rejected', proposal, text };
@@ -201,15 +172,7 @@ export class Approvals {
     if (claim === 'duplicate')
       return { outcome: 'refused', proposal, text: `${input.userId} already decided proposal ${proposal.id}.` };
     if (claim === 'lost') return this.alreadyDecided(proposal.id);
-    audit.append({
-      actor: input.userId,
-      action: 'approved',
-      tool: proposal.tool,
-      deployment: proposal.deployment,
-      environment: proposal.environment,
-      proposalId: proposal.id,
-      details: { reason: input.reason },
-    });
+    this.auditProposal(proposal, input.userId, 'approved', { reason: input.reason });
     if (typeof claim === 'object') {
       return {
         outcome: 'recorded',
@@ -222,19 +185,12 @@ export class Approvals {
 
   /** Proposals left `executing` by a process that died become `interrupted`, are reported, and are never re-run. */
   async recoverInterrupted(): Promise<Proposal[]> {
-    const { proposals, audit } = this.options;
+    const { proposals } = this.options;
     const interrupted: Proposal[] = [];
     for (const proposal of proposals.inState(['executing'])) {
       if (!proposals.transition(proposal.id, ['executing'], 'interrupted')) continue;
       interrupted.push(proposal);
-      audit.append({
-        actor: 'system',
-        action: 'interrupted',
-        tool: proposal.tool,
-        deployment: proposal.deployment,
-        environment: proposal.environment,
-        proposalId: proposal.id,
-      });
+      this.auditProposal(proposal, 'system', 'interrupted');
       await this.tell(
         proposal,
         `Proposal ${proposal.id} (${proposal.plan}) was interrupted by a restart while it was running. It was not re-run: check ${proposal.deployment ?? 'the target'} and propose again if needed.`,
@@ -246,17 +202,10 @@ export class Approvals {
 
   /** Marks pending proposals past their expiry as expired and says so in their threads. */
   async expireDue(): Promise<void> {
-    const { proposals, audit } = this.options;
+    const { proposals } = this.options;
     for (const proposal of proposals.inState(['pending'])) {
       if (this.now() <= proposal.expiresAt || !proposals.transition(proposal.id, ['pending'], 'expired')) continue;
-      audit.append({
-        actor: 'system',
-        action: 'expired',
-        tool: proposal.tool,
-        deployment: proposal.deployment,
-        environment: proposal.environment,
-        proposalId: proposal.id,
-      });
+      this.auditProposal(proposal, 'system', 'expired');
       await this.tell(proposal, `Proposal ${proposal.id} expired without a decision; nothing was run.`, 'expired');
     }
   }
@@ -266,32 +215,18 @@ export class Approvals {
   }
 
   private async execute(proposal: Proposal, approver: string): Promise<DecisionOutcome> {
-    const { proposals, audit, executor, logger } = this.options;
+    const { proposals, executor, logger } = this.options;
     // What runs is what was stored and shown; a changed row does not run.
     if (hashArgs(proposal.argsJson) !== proposal.argsHash || canonicalJson(proposal.args) !== proposal.argsJson) {
       proposals.transition(proposal.id, ['executing'], 'failed', { result: { error: 'arguments do not match their hash' } });
-      audit.append({
-        actor: 'system',
-        action: 'failed',
-        tool: proposal.tool,
-        proposalId: proposal.id,
-        details: { why: 'hash mismatch' },
-      });
+      this.auditProposal(proposal, 'system', 'failed', { why: 'hash mismatch' });
       return {
         outcome: 'refused',
         proposal,
         text: `Proposal ${proposal.id} was not run: its stored arguments no longer match their hash.`,
       };
     }
-    audit.append({
-      actor: approver,
-      action: 'executing',
-      tool: proposal.tool,
-      deployment: proposal.deployment,
-      environment: proposal.environment,
-      proposalId: proposal.id,
-      details: { args: proposal.args },
-    });
+    this.auditProposal(proposal, approver, 'executing', { args: proposal.args });
     let result: ToolResult;
     try {
       result = await executor.executeApproved(proposal.tool, proposal.args, {
@@ -309,15 +244,7 @@ export class Approvals {
     proposals.transition(proposal.id, ['executing'], succeeded ? 'succeeded' : 'failed', {
       result: { status: result.status, summary: result.summary },
     });
-    audit.append({
-      actor: approver,
-      action: succeeded ? 'succeeded' : 'failed',
-      tool: proposal.tool,
-      deployment: proposal.deployment,
-      environment: proposal.environment,
-      proposalId: proposal.id,
-      details: { summary: result.summary },
-    });
+    this.auditProposal(proposal, approver, succeeded ? 'succeeded' : 'failed', { summary: result.summary });
     const text = `Proposal ${proposal.id} approved by ${approver} and ${succeeded ? 'done' : 'FAILED'}: ${result.summary}`;
     await this.tell(proposal, text, 'outcome');
     return { outcome: 'executed', proposal, result, text };
@@ -338,5 +265,18 @@ export class Approvals {
     } catch (error) {
       this.options.logger.warn({ err: error, proposal: proposal.id }, 'could not post the proposal outcome to its thread');
     }
+  }
+
+  /** One audit row about a proposal: its tool, deployment, environment and id are always recorded. */
+  private auditProposal(proposal: Proposal, actor: string, action: string, details?: unknown): void {
+    this.options.audit.append({
+      actor,
+      action,
+      tool: proposal.tool,
+      deployment: proposal.deployment,
+      environment: proposal.environment,
+      proposalId: proposal.id,
+      details,
+    });
   }
 }

@@ -58,7 +58,13 @@ export class ToolExecutor {
    * under the policy). Only the approvals module calls this; the agent and surfaces call
    * `execute`, which always passes risky calls to the gate.
    */
-  async executeApproved(name: string, rawArgs: unknown, context: Omit<ToolContext, 'signal'>): Promise<ToolResult> {
+  async executeApproved(
+    name: string,
+    rawArgs: unknown,
+    context: Omit<ToolContext, 'signal'>,
+    // A call the gate runs at once is inside `execute`, which observes it; only then is this false.
+    options: { observe?: boolean } = {},
+  ): Promise<ToolResult> {
     const tool = this.byName.get(name);
     if (!tool?.handler) return failure('unknown_tool', `There is no runnable tool named "${name}".`);
     const parsed = tool.input.safeParse(rawArgs ?? {});
@@ -70,8 +76,7 @@ export class ToolExecutor {
       context,
       this.options.actionTimeoutMs ?? 900_000,
     );
-    this.options.metrics.toolCallSeconds.observe({ tool: name, status: result.status }, (performance.now() - started) / 1000);
-    if (result.status === 'error') this.options.metrics.toolFailures.inc({ tool: name, reason: result.code });
+    if (options.observe ?? true) this.observe(name, result, started);
     return result;
   }
 
@@ -86,14 +91,17 @@ export class ToolExecutor {
   async execute(name: string, rawArgs: unknown, context: Omit<ToolContext, 'signal'>): Promise<ToolResult> {
     const started = performance.now();
     const result = await this.run(name, rawArgs, context);
-    const label = this.byName.has(name) ? name : 'unknown';
-    this.options.metrics.toolCallSeconds.observe({ tool: label, status: result.status }, (performance.now() - started) / 1000);
-    if (result.status === 'error') this.options.metrics.toolFailures.inc({ tool: label, reason: result.code });
+    this.observe(this.byName.has(name) ? name : 'unknown', result, started);
     this.options.logger.info(
       { tool: name, status: result.status, ms: Math.round(performance.now() - started), thread: context.threadId },
       'tool call',
     );
     return result;
+  }
+
+  private observe(tool: string, result: ToolResult, started: number): void {
+    this.options.metrics.toolCallSeconds.observe({ tool, status: result.status }, (performance.now() - started) / 1000);
+    if (result.status === 'error') this.options.metrics.toolFailures.inc({ tool, reason: result.code });
   }
 
   private async run(name: string, rawArgs: unknown, context: Omit<ToolContext, 'signal'>): Promise<ToolResult> {
