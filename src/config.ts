@@ -82,12 +82,24 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a Prometheus label name such as model_name' })
     .default('model_name'),
+  LOG_SOURCE: z.enum(['file', 'loki', 'kubernetes'], { error: 'must be "file", "loki" or "kubernetes"' }).optional(),
+  LOKI_URL: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as http://loki:3100' }).optional(),
+  LOKI_BEARER_TOKEN: z.string().min(1).optional(),
+  LOKI_USERNAME: z.string().min(1).optional(),
+  LOKI_PASSWORD: z.string().min(1).optional(),
+  LOKI_TENANT: z.string().min(1).optional(),
+  LOKI_DEPLOYMENT_LABEL: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a Loki label name such as app' })
+    .default('app'),
+  LOKI_TIMEOUT_MS: integer(100, 300_000).default(10_000),
 });
 
 type RawEnv = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<RawEnv, 'LLM_PROVIDER'> {
+export interface Config extends Omit<RawEnv, 'LLM_PROVIDER' | 'LOG_SOURCE'> {
   LLM_PROVIDER: 'offline' | 'openai';
+  LOG_SOURCE: 'file' | 'loki' | 'kubernetes';
   DATA_DIR: string;
 }
 
@@ -140,8 +152,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(raw.PROMETHEUS_USERNAME) !== Boolean(raw.PROMETHEUS_PASSWORD)) {
     problems.push('PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD: basic auth needs both');
   }
+  const logSource = raw.LOG_SOURCE ?? (raw.LOKI_URL ? 'loki' : 'file');
+  if (logSource === 'loki' && !raw.LOKI_URL) {
+    problems.push('LOG_SOURCE=loki: needs LOKI_URL, e.g. http://loki:3100; set it, or choose LOG_SOURCE=file or kubernetes');
+  }
+  if (raw.LOKI_BEARER_TOKEN && (raw.LOKI_USERNAME || raw.LOKI_PASSWORD)) {
+    problems.push('LOKI_BEARER_TOKEN and LOKI_USERNAME/LOKI_PASSWORD: set one kind of Loki auth, not both');
+  }
+  if (Boolean(raw.LOKI_USERNAME) !== Boolean(raw.LOKI_PASSWORD)) {
+    problems.push('LOKI_USERNAME and LOKI_PASSWORD: basic auth needs both');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...raw, LLM_PROVIDER: provider, DATA_DIR: resolve(raw.DATA_DIR) };
+  return { ...raw, LLM_PROVIDER: provider, LOG_SOURCE: logSource, DATA_DIR: resolve(raw.DATA_DIR) };
 }
 
 /** Reads `.env` from the working directory into `process.env` when present; real env vars win. */

@@ -46,6 +46,33 @@ describe('configuration', () => {
     expect(loadConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).LLM_PROVIDER).toBe('openai');
   });
 
+  it('reads logs from files by default, from Loki when LOKI_URL is set, and as LOG_SOURCE says', () => {
+    const plain = loadConfig({});
+    expect(plain.LOG_SOURCE).toBe('file');
+    expect(plain.LOKI_DEPLOYMENT_LABEL).toBe('app');
+    expect(plain.LOKI_TIMEOUT_MS).toBe(10_000);
+    expect(loadConfig({ LOKI_URL: 'http://loki:3100' }).LOG_SOURCE).toBe('loki');
+    expect(loadConfig({ LOKI_URL: 'http://loki:3100', LOG_SOURCE: 'file' }).LOG_SOURCE).toBe('file');
+    expect(loadConfig({ LOG_SOURCE: 'kubernetes' }).LOG_SOURCE).toBe('kubernetes');
+    expect(problems({ LOG_SOURCE: 'elastic' })).toEqual(['LOG_SOURCE="elastic": must be "file", "loki" or "kubernetes"']);
+    expect(problems({ LOKI_URL: 'loki:3100' })[0]).toMatch(/^LOKI_URL="loki:3100": must be an absolute http\(s\) URL/);
+    expect(problems({ LOKI_DEPLOYMENT_LABEL: 'k8s-app' })[0]).toMatch(
+      /^LOKI_DEPLOYMENT_LABEL="k8s-app": must be a Loki label name/,
+    );
+  });
+
+  it('asks for LOKI_URL when LOG_SOURCE=loki, and for one complete kind of Loki auth', () => {
+    expect(problems({ LOG_SOURCE: 'loki' })).toEqual([
+      'LOG_SOURCE=loki: needs LOKI_URL, e.g. http://loki:3100; set it, or choose LOG_SOURCE=file or kubernetes',
+    ]);
+    const url = { LOKI_URL: 'http://loki:3100' };
+    expect(problems({ ...url, LOKI_BEARER_TOKEN: 't', LOKI_USERNAME: 'u', LOKI_PASSWORD: 'p' })).toEqual([
+      'LOKI_BEARER_TOKEN and LOKI_USERNAME/LOKI_PASSWORD: set one kind of Loki auth, not both',
+    ]);
+    expect(problems({ ...url, LOKI_USERNAME: 'u' })).toEqual(['LOKI_USERNAME and LOKI_PASSWORD: basic auth needs both']);
+    expect(loadConfig({ ...url, LOKI_USERNAME: 'u', LOKI_PASSWORD: 'p', LOKI_TENANT: 'team-llm' }).LOKI_TENANT).toBe('team-llm');
+  });
+
   it('never echoes a secret in an error', () => {
     const message = new ConfigError(problems({ OPENAI_API_KEY: 'sk-secret', LLM_PROVIDER: 'x' })).message;
     expect(message).not.toContain('sk-secret');

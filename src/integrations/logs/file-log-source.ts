@@ -1,9 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type LogLine, type LogQuery, type LogSource, levelAtLeast, matches } from './log-source.ts';
-
-/** `LEVEL 2026-11-29 14:03:07 [file.py:123] message`: the demo fleet's (and vLLM's, with a full date) layout. */
-const LINE = /^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s+(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\s+(?:\[[^\]]*\]\s+)?(.*)$/;
+import { parseLogLine } from './parse-log-line.ts';
 
 /**
  * Logs from files, one per deployment, read line by line: lines outside the range or not
@@ -38,11 +36,11 @@ export class FileLogSource implements LogSource {
       if (!existsSync(file.path)) continue;
       const reader = createInterface({ input: createReadStream(file.path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
       for await (const raw of reader) {
-        const parsed = LINE.exec(raw);
-        if (!parsed) continue;
-        const at = new Date(`${parsed[2]}T${parsed[3]}`);
+        // Only `LEVEL 2026-11-29 14:03:07 [file.py:123] message` lines: a file's lines carry their own local time.
+        const { layout, level, message, at } = parseLogLine(raw);
+        if (layout !== 'vllm' || !at || !level) continue;
         if (at < query.start || at > query.end) continue;
-        visit({ at, level: parsed[1] as string, deployment: file.deployment, message: parsed[4] as string, raw });
+        visit({ at, level, deployment: file.deployment, message, raw });
       }
     }
   }

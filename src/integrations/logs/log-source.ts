@@ -27,7 +27,7 @@ export interface LogSource {
   lines(query: Omit<LogQuery, 'match' | 'level'>): Promise<LogLine[]>;
 }
 
-const LEVEL_RANK: Record<string, number> = { DEBUG: 0, INFO: 1, WARNING: 2, WARN: 2, ERROR: 3, CRITICAL: 4, FATAL: 4 };
+const LEVEL_RANK: Record<string, number> = { TRACE: 0, DEBUG: 0, INFO: 1, WARNING: 2, WARN: 2, ERROR: 3, CRITICAL: 4, FATAL: 4 };
 
 export function levelAtLeast(level: string, minimum: LogQuery['level']): boolean {
   if (!minimum) return true;
