@@ -15,13 +15,15 @@ import { ConversationService } from './conversation/conversation-service.ts';
 import { DemoFleet } from './demo/demo-fleet.ts';
 import { DemoRegistry } from './demo/demo-registry.ts';
 import { claimFleet, releaseFleet, waitForLiveFleet } from './demo/fleet-file.ts';
+import type { DemoIncident } from './demo/history-backfill.ts';
 import { DeploymentHistory } from './deployments/deployment-history.ts';
 import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
 import { KubernetesBackend } from './deployments/kubernetes-backend.ts';
 import { LocalRuntime } from './deployments/local-runtime.ts';
 import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
-import { FileLogSource } from './integrations/logs/file-log-source.ts';
+import { changeFeed } from './incidents/change-feed.ts';
+import { createLogSource } from './integrations/logs/create-log-source.ts';
 import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
 import { MetricStore } from './metrics/embedded/metric-store.ts';
 import { Scraper } from './metrics/embedded/scraper.ts';
@@ -75,6 +77,8 @@ export interface AssistantOverrides {
   defaultMetrics?: boolean;
   /** Start the demo's traffic generators (tests that need a quiet fleet turn them off). */
   demoTraffic?: boolean;
+  /** Faults in the back-filled history instead of the default past incident (scenario tests). */
+  demoIncidents?: readonly DemoIncident[];
 }
 
 /**
@@ -128,6 +132,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
                 days: config.DEMO_BACKFILL_DAYS,
                 intervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
                 now,
+                incidents: overrides.demoIncidents,
               },
         });
         await fleet.start();
@@ -186,9 +191,13 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       scrapeIntervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
       rollouts,
       audit,
-      logs: new FileLogSource(() =>
-        registry.names().map((deployment) => ({ deployment, path: join(config.DATA_DIR, 'demo', 'logs', `${deployment}.log`) })),
-      ),
+      logs: createLogSource(config, {
+        files: () =>
+          registry
+            .names()
+            .map((deployment) => ({ deployment, path: join(config.DATA_DIR, 'demo', 'logs', `${deployment}.log`) })),
+      }),
+      changeEvents: changeFeed(new ChangeEventRepository(db), history),
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
     let notify: ThreadNotifier = async (threadId, text, kind) => logger.info({ thread: threadId, kind }, text);

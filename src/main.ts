@@ -14,6 +14,7 @@ import { alertmanagerRoute } from './incidents/alertmanager-route.ts';
 import { IncidentRepository } from './incidents/incident-repository.ts';
 import { IncidentService } from './incidents/incident-service.ts';
 import { createLogger } from './observability/logger.ts';
+import { ChangeEventRepository } from './store/change-event-repository.ts';
 
 /**
  * `npm start`: the HTTP port (/healthz, /metrics) plus, on a terminal, the local chat;
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
         ? slack.incidentChannel(config.ALERT_CHANNEL)
         : new TerminalIncidentChannel(assistant.conversation, logger, interactive ? process.stdout : undefined),
     logger,
+    changes: new ChangeEventRepository(assistant.db),
   });
   const server = createHttpServer({
     routes: {

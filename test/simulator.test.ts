@@ -128,9 +128,10 @@ describe('simulated vLLM server', () => {
     await runLoadTest({
       baseUrl: `${server.url}/v1`,
       model: server.name,
-      requests: 64,
-      concurrency: 64,
-      maxTokens: 200,
+      // At 2% of the cache, about seven such prompts fit; their growth past it preempts.
+      requests: 12,
+      concurrency: 12,
+      maxTokens: 400,
       promptTokens: 1000,
       ignoreEos: true,
       timeoutMs: 120_000,

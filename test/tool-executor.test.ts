@@ -81,8 +81,8 @@ describe('tool executor', () => {
   });
 
   it('answers that a catalogued tool without a handler is not available yet', async () => {
-    const result = await executor().executor.execute('explain_incident', { deployment: 'llama-3-8b' }, context);
-    expect(result).toEqual({ status: 'unavailable', summary: 'explain_incident is not available yet in this release.' });
+    const result = await executor().executor.execute('get_job_status', { job_id: 1 }, context);
+    expect(result).toEqual({ status: 'unavailable', summary: 'get_job_status is not available yet in this release.' });
   });
 
   it('names each wrong field', async () => {

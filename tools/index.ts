@@ -30,7 +30,7 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   probeEndpoint(services),
   searchLogs(services),
   analyzeLogs(services),
-  explainIncident,
+  explainIncident(services),
   startOptimization,
   getJobStatus,
   cancelJob,

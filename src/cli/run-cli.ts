@@ -11,6 +11,7 @@ import { runAnomaliesCommand } from './anomalies-command.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
 import { FORECAST_USAGE, runForecastCommand } from './forecast-command.ts';
 import { LOGS_USAGE, runLogsCommand } from './logs-command.ts';
+import { RCA_USAGE, runRcaCommand } from './rca-command.ts';
 
 const USAGE = `Usage: llmops <command> [options]
 
@@ -28,6 +29,7 @@ ${DEMO_USAGE}
   anomalies score [FILE] [--detector combined|robust-z|ewma|seasonal]
                                score a timestamp,value CSV (FILE or stdin) causally: prints timestamp,value,anomaly_score
 ${LOGS_USAGE}
+${RCA_USAGE}
 ${FORECAST_USAGE}
   help                         this text
 
@@ -65,6 +67,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (command === 'forecast') return runForecastCommand(rest, io);
   if (command === 'anomalies') return runAnomaliesCommand(rest, io);
   if (command === 'logs') return runLogsCommand(rest, io);
+  if (command === 'rca') return runRcaCommand(rest, io);
   if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;

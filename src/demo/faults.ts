@@ -3,7 +3,9 @@ import { z } from 'zod';
 /** Faults the demo fleet can suffer, by name, with what each does to a server. */
 export const FAULTS = {
   bad_deploy: { about: 'a new version with a slower attention backend: every engine step takes 2.5× as long' },
-  kv_cache_exhaustion: { about: 'KV-cache capacity drops to 15%: preemptions, a growing queue, higher TTFT' },
+  kv_cache_exhaustion: {
+    about: 'KV-cache capacity drops to 2% (another process holds the GPU memory): preemptions, a growing queue, higher TTFT',
+  },
   gpu_xid: { about: 'GPU Xid 79 errors: 30% of requests fail with 500 and the engine slows by 30%' },
   traffic_surge: { about: 'four times the usual traffic' },
   dependency_timeout: { about: 'an upstream moderation service times out: 25% of requests wait 5 s and fail with 504' },
@@ -32,7 +34,7 @@ export function effectsOf(active: Iterable<FaultName>): FaultEffects {
   };
   for (const fault of active) {
     if (fault === 'bad_deploy') effects.slowdown *= 2.5;
-    if (fault === 'kv_cache_exhaustion') effects.kvCapacityFactor *= 0.15;
+    if (fault === 'kv_cache_exhaustion') effects.kvCapacityFactor *= 0.02;
     if (fault === 'gpu_xid') {
       effects.errorProbability = Math.max(effects.errorProbability, 0.3);
       effects.slowdown *= 1.3;

@@ -4,6 +4,7 @@ import type { ChangeEventRepository } from '../store/change-event-repository.ts'
 import type { DemoDeployment } from './demo-fleet.ts';
 import { effectsOf, type FaultName } from './faults.ts';
 import type { ServerLog } from './server-log.ts';
+import { LOG_MESSAGES } from './server-log-messages.ts';
 import { performanceOf, stepMs } from './serving-model.ts';
 import { trafficRhythm } from './traffic-rhythm.ts';
 import { HISTOGRAMS, type HistogramName, VllmMetrics } from './vllm-metrics.ts';
@@ -26,6 +27,19 @@ export function pastIncident(now: Date) {
   };
 }
 
+/**
+ * A fault in the history: the same effects as injecting it into a live server, from `start` to
+ * `end`, with the log lines it would print. A bad deploy is a deploy (a change event) of
+ * `deploy.version`, rolled back at `end` when `end` is in the past.
+ */
+export interface DemoIncident {
+  deployment: string;
+  fault: FaultName;
+  start: Date;
+  end: Date;
+  deploy?: { version: string; previous: string; actor: string; rolledBackBy?: string } | undefined;
+}
+
 export interface BackfillOptions {
   store: MetricStore;
   changes: ChangeEventRepository;
@@ -34,7 +48,12 @@ export interface BackfillOptions {
   intervalSeconds: number;
   seed: number;
   now: Date;
+  /** Faults in the history; default the one past incident every demo has. */
+  incidents?: readonly DemoIncident[] | undefined;
 }
+
+/** The minutes of ordinary engine logs written before an incident, so its lines have a baseline to stand out from. */
+const LOG_BASELINE_MINUTES = 180;
 
 /**
  * Writes `days` of history for each demo deployment, one snapshot per scrape interval,
@@ -45,7 +64,16 @@ export interface BackfillOptions {
  * have samples are left alone.
  */
 export function backfillHistory(options: BackfillOptions): { snapshots: number } {
-  const incident = pastIncident(options.now);
+  const past = pastIncident(options.now);
+  const incidents: readonly DemoIncident[] = options.incidents ?? [
+    {
+      deployment: past.deployment,
+      fault: past.fault,
+      start: past.start,
+      end: past.end,
+      deploy: { version: past.badVersion, previous: past.goodVersion, actor: 'alice', rolledBackBy: 'bob' },
+    },
+  ];
   const end = Math.floor(options.now.getTime() / 1000 / options.intervalSeconds) * options.intervalSeconds;
   const start = end - options.days * 86_400;
   let snapshots = 0;
@@ -56,21 +84,22 @@ export function backfillHistory(options: BackfillOptions): { snapshots: number }
     const random = new Random(deriveSeed(options.seed, `history:${deployment.name}`));
     const metrics = new VllmMetrics(deployment.name);
     const keys = metrics.keys();
-    const hadIncident = deployment.name === incident.deployment;
+    const own = incidents.filter((incident) => incident.deployment === deployment.name);
+    const stateAt = (at: Date) => {
+      const effects = effectsOf(own.filter((i) => at >= i.start && at < i.end).map((i) => i.fault));
+      const rate = deployment.peakRatePerSecond * trafficRhythm(at) * effects.trafficMultiplier;
+      return { effects, rate, state: steadyState(deployment, performance, rate, effects.slowdown, effects.kvCapacityFactor) };
+    };
     options.store.batch(() => {
       for (let t = start; t <= end; t += options.intervalSeconds) {
-        const at = new Date(t * 1000);
-        const inIncident = hadIncident && at >= incident.start && at < incident.end;
-        const effects = effectsOf(inIncident ? [incident.fault] : []);
-        const rate = deployment.peakRatePerSecond * trafficRhythm(at) * effects.trafficMultiplier;
-        const state = steadyState(deployment, performance, rate, effects.slowdown, effects.kvCapacityFactor);
+        const { effects, rate, state } = stateAt(new Date(t * 1000));
         const arrivals = random.poisson(rate * options.intervalSeconds);
-        record(metrics, random, arrivals, state);
+        record(metrics, random, arrivals, state, effects.errorProbability + effects.dependencyTimeoutProbability);
         options.store.append(target.id, t, keys, metrics.values());
         snapshots++;
       }
     });
-    if (hadIncident) writeIncident(options, log, incident);
+    for (const incident of own) writeIncident(options, log, incident, stateAt, random);
   }
   return { snapshots };
 }
@@ -130,7 +159,15 @@ function steadyState(
   };
 }
 
-function record(metrics: VllmMetrics, random: Random, arrivals: number, state: SteadyState): void {
+function record(metrics: VllmMetrics, random: Random, total: number, state: SteadyState, failureProbability: number): void {
+  // Failed requests (a GPU error, a dependency timeout) end with a 5xx and no latency observations, as on a live server.
+  let failed = 0;
+  for (let i = 0; i < total && failureProbability > 0; i++) if (random.next() < failureProbability) failed++;
+  if (failed > 0) {
+    metrics.httpResponse('5xx', failed);
+    metrics.finish('abort', failed);
+  }
+  const arrivals = total - failed;
   if (arrivals > 0) {
     spread(metrics, random, 'vllm:time_to_first_token_seconds', arrivals, state.ttft, 0.45);
     spread(metrics, random, 'vllm:inter_token_latency_seconds', arrivals * (OUTPUT_TOKENS - 1), state.itl, 0.25);
@@ -202,58 +239,72 @@ function normalCdf(x: number): number {
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
-function writeIncident(options: BackfillOptions, log: ServerLog, incident: ReturnType<typeof pastIncident>): void {
-  const at = (minutes: number, seconds = 0) => new Date(incident.start.getTime() + minutes * 60_000 + seconds * 1000);
-  options.changes.add({
-    time: incident.start,
-    kind: 'deployment_change',
-    target: incident.deployment,
-    description: `deploy ${incident.deployment} ${incident.badVersion} (was ${incident.goodVersion})`,
-    actor: 'alice',
-    source: 'demo',
-  });
-  options.changes.add({
-    time: incident.end,
-    kind: 'deployment_change',
-    target: incident.deployment,
-    description: `rollback ${incident.deployment} to ${incident.goodVersion} after latency alert`,
-    actor: 'bob',
-    source: 'demo',
-  });
-  const lines: Parameters<ServerLog['writeAll']>[0] = [
-    {
-      level: 'INFO',
-      source: 'api_server.py:1880',
-      message: `Starting vLLM API server ${incident.badVersion} on http://127.0.0.1:8000`,
-      at: at(0, 2),
-    },
-    {
-      level: 'WARNING',
-      source: 'selector.py:165',
-      message: 'Cannot use FlashAttention-2 backend for this configuration; falling back to XFORMERS backend.',
-      at: at(0, 5),
-    },
-  ];
-  for (let minute = 1; minute < 47; minute += 3) {
-    lines.push({
-      level: 'INFO',
-      source: 'loggers.py:116',
-      message: `Engine 000: Avg prompt throughput: 610.2 tokens/s, Avg generation throughput: 231.7 tokens/s, Running: 48 reqs, Waiting: ${20 + minute} reqs, GPU KV cache usage: 97.${minute % 10}%, Prefix cache hit rate: 0.0%`,
-      at: at(minute),
+function writeIncident(
+  options: BackfillOptions,
+  log: ServerLog,
+  incident: DemoIncident,
+  stateAt: (at: Date) => { effects: ReturnType<typeof effectsOf>; rate: number; state: SteadyState },
+  random: Random,
+): void {
+  const { deploy } = incident;
+  const ended = incident.end <= options.now;
+  if (deploy) {
+    options.changes.add({
+      time: incident.start,
+      kind: 'deployment_change',
+      target: incident.deployment,
+      description: `deploy ${incident.deployment} ${deploy.version} (was ${deploy.previous})`,
+      actor: deploy.actor,
+      source: 'demo',
     });
-    lines.push({
-      level: 'WARNING',
-      source: 'scheduler.py:1560',
-      message: `Sequence group ${4000 + minute} is preempted by PreemptionMode.RECOMPUTE mode because there is not enough KV cache space.`,
-      at: at(minute, 30),
-    });
+    if (ended)
+      options.changes.add({
+        time: incident.end,
+        kind: 'deployment_change',
+        target: incident.deployment,
+        description: `rollback ${incident.deployment} to ${deploy.previous} after latency alert`,
+        actor: deploy.rolledBackBy ?? deploy.actor,
+        source: 'demo',
+      });
   }
-  lines.push({ level: 'INFO', source: 'launcher.py:80', message: 'Shutting down FastAPI HTTP server.', at: at(47, -5) });
-  lines.push({
-    level: 'INFO',
-    source: 'api_server.py:1880',
-    message: `Starting vLLM API server ${incident.goodVersion} on http://127.0.0.1:8000`,
-    at: at(47, 10),
-  });
-  log.writeAll(lines);
+  const lines: Parameters<ServerLog['writeAll']>[0] = [];
+  const add = (level: 'INFO' | 'WARNING' | 'ERROR', line: { source: string; message: string }, at: Date) =>
+    lines.push({ level, ...line, at });
+  const startMs = incident.start.getTime();
+  const lastMs = Math.min(incident.end.getTime() + 10 * 60_000, options.now.getTime());
+  if (deploy) {
+    add('INFO', LOG_MESSAGES.starting(deploy.version, 'http://127.0.0.1:8000'), new Date(startMs + 2000));
+  }
+  if (incident.fault === 'bad_deploy') add('WARNING', LOG_MESSAGES.attentionFallback(), new Date(startMs + 5000));
+  if (incident.fault === 'gpu_xid') add('ERROR', LOG_MESSAGES.xid(), new Date(startMs + 1000));
+  let sequence = 4000;
+  for (let ms = startMs - LOG_BASELINE_MINUTES * 60_000; ms <= lastMs; ms += 60_000) {
+    const at = new Date(ms);
+    const { effects, rate, state } = stateAt(at);
+    add(
+      'INFO',
+      LOG_MESSAGES.stats({
+        prompt: rate * PROMPT_TOKENS,
+        generation: rate * OUTPUT_TOKENS,
+        running: Math.round(state.running),
+        waiting: Math.round(state.waiting),
+        kvUsage: state.kvUsage,
+      }),
+      at,
+    );
+    if (at < incident.start || at >= incident.end) continue;
+    // At most a few lines a minute of each kind: enough to mine, not a flood.
+    const perMinute = (expected: number) => Math.min(6, random.poisson(expected));
+    for (let i = perMinute(state.preemptionsPerSecond * 60); i > 0; i--)
+      add('WARNING', LOG_MESSAGES.preempted(sequence++), new Date(ms + 5000 * i));
+    for (let i = perMinute(rate * 60 * effects.errorProbability); i > 0; i--)
+      add('ERROR', LOG_MESSAGES.cudaError(`chatcmpl-sim${sequence++}`), new Date(ms + 7000 * i));
+    for (let i = perMinute(rate * 60 * effects.dependencyTimeoutProbability); i > 0; i--)
+      add('ERROR', LOG_MESSAGES.moderationTimeout(), new Date(ms + 8000 * i));
+  }
+  if (deploy && ended) {
+    add('INFO', LOG_MESSAGES.shuttingDown(), new Date(incident.end.getTime() - 5000));
+    add('INFO', LOG_MESSAGES.starting(deploy.previous, 'http://127.0.0.1:8000'), new Date(incident.end.getTime() + 10_000));
+  }
+  log.writeAll(lines.sort((a, b) => a.at.getTime() - b.at.getTime()));
 }

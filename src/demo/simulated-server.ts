@@ -4,6 +4,7 @@ import { listen } from '../http/http-server.ts';
 import { Random } from '../random/seeded-random.ts';
 import { effectsOf, type FaultEffects, type FaultName, faultName } from './faults.ts';
 import type { ServerLog } from './server-log.ts';
+import { LOG_MESSAGES } from './server-log-messages.ts';
 import { type Performance, performanceOf, type ServerConfig, stepMs } from './serving-model.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
 
@@ -133,10 +134,7 @@ export class SimulatedServer {
       });
     });
     this.port = await listen(this.server, port, '127.0.0.1');
-    this.options.log?.info(
-      'api_server.py:1880',
-      `Starting vLLM API server ${this.options.version} on http://127.0.0.1:${this.port}`,
-    );
+    this.logLine('info', LOG_MESSAGES.starting(this.options.version, `http://127.0.0.1:${this.port}`));
     this.options.log?.info(
       'arg_utils.py:1150',
       `model=${this.options.model}, dtype=${this.options.dtype}, max_num_seqs=${this.options.maxNumSeqs}, max_num_batched_tokens=${this.options.maxNumBatchedTokens}, tensor_parallel_size=${this.options.gpuCount}`,
@@ -162,18 +160,9 @@ export class SimulatedServer {
     timer?.unref();
     this.faults.set(fault, timer);
     this.effects = effectsOf(this.faults.keys());
-    this.options.log?.warn(
-      'faults.py:1',
-      `fault injected: ${fault}${durationMs ? ` for ${Math.round(durationMs / 1000)} s` : ''}`,
-    );
-    if (fault === 'gpu_xid')
-      this.options.log?.error('gpu_monitor.py:77', 'NVRM: Xid (PCI:0000:3b:00): 79, pid=2173, GPU has fallen off the bus.');
-    if (fault === 'bad_deploy') {
-      this.options.log?.warn(
-        'selector.py:165',
-        'Cannot use FlashAttention-2 backend for this configuration; falling back to XFORMERS backend.',
-      );
-    }
+    // What the fault itself would print; the server never names the fault (root-cause analysis reads these logs).
+    if (fault === 'gpu_xid') this.logLine('error', LOG_MESSAGES.xid());
+    if (fault === 'bad_deploy') this.logLine('warn', LOG_MESSAGES.attentionFallback());
   }
 
   clearFault(fault?: FaultName): void {
@@ -273,10 +262,7 @@ export class SimulatedServer {
       await delay(5000);
       this.metrics.httpResponse('5xx');
       this.metrics.finish('abort');
-      this.options.log?.error(
-        'guardrails.py:88',
-        'Upstream moderation service timed out after 5000 ms (POST http://moderation.internal:8080/v1/check)',
-      );
+      this.logLine('error', LOG_MESSAGES.moderationTimeout());
       json(response, 504, {
         object: 'error',
         message: 'upstream moderation service timed out',
@@ -289,10 +275,7 @@ export class SimulatedServer {
       await delay(50);
       this.metrics.httpResponse('5xx');
       this.metrics.finish('abort');
-      this.options.log?.error(
-        'engine.py:512',
-        `Request ${requestId} failed: RuntimeError: CUDA error: an illegal memory access was encountered`,
-      );
+      this.logLine('error', LOG_MESSAGES.cudaError(requestId));
       json(response, 500, {
         object: 'error',
         message: 'CUDA error: an illegal memory access was encountered',
@@ -433,10 +416,7 @@ export class SimulatedServer {
       victim.prefillTokens = victim.promptTokens + victim.generated;
       this.waiting.unshift(victim);
       this.metrics.inc('vllm:num_preemptions_total');
-      this.options.log?.warn(
-        'scheduler.py:1560',
-        `Sequence group ${victim.id} is preempted by PreemptionMode.RECOMPUTE mode because there is not enough KV cache space.`,
-      );
+      this.logLine('warn', LOG_MESSAGES.preempted(victim.id));
     }
     this.stepping = false;
     this.schedule();
@@ -474,10 +454,20 @@ export class SimulatedServer {
   private logStats(): void {
     const { prompt, generation } = this.tokensSinceStats;
     this.tokensSinceStats = { prompt: 0, generation: 0 };
-    this.options.log?.info(
-      'loggers.py:116',
-      `Engine 000: Avg prompt throughput: ${(prompt / 10).toFixed(1)} tokens/s, Avg generation throughput: ${(generation / 10).toFixed(1)} tokens/s, Running: ${this.running.length} reqs, Waiting: ${this.waiting.length} reqs, GPU KV cache usage: ${(this.kvUsage() * 100).toFixed(1)}%, Prefix cache hit rate: 0.0%`,
+    this.logLine(
+      'info',
+      LOG_MESSAGES.stats({
+        prompt: prompt / 10,
+        generation: generation / 10,
+        running: this.running.length,
+        waiting: this.waiting.length,
+        kvUsage: this.kvUsage(),
+      }),
     );
+  }
+
+  private logLine(level: 'info' | 'warn' | 'error', line: { source: string; message: string }): void {
+    this.options.log?.[level](line.source, line.message);
   }
 }
 

@@ -66,6 +66,64 @@ export class DeploymentHistory {
     return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as DeploymentSpec, at: new Date(row.at) }));
   }
 
+  /**
+   * Finished rollouts in a time range, each described against the version before it: a new
+   * version is a deployment change ("deploy x v6 (was v5)"), the same version with other
+   * replicas or settings a config change ("scale x/prod from 2 to 1 replicas").
+   */
+  changesBetween(
+    start: Date,
+    end: Date,
+  ): Array<{
+    id: number;
+    name: string;
+    at: Date;
+    actor: string;
+    kind: 'deployment_change' | 'config_change';
+    description: string;
+  }> {
+    const rows = this.db
+      .prepare(
+        "SELECT id, name, environment, spec, actor, at FROM deployment_history WHERE at BETWEEN ? AND ? AND outcome != 'failed' ORDER BY id",
+      )
+      .all(start.toISOString(), end.toISOString()) as Array<{
+      id: number;
+      name: string;
+      environment: string;
+      spec: string;
+      actor: string;
+      at: string;
+    }>;
+    return rows.map((row) => {
+      const spec = JSON.parse(row.spec) as DeploymentSpec;
+      const before = this.db
+        .prepare(
+          "SELECT spec FROM deployment_history WHERE name = ? AND environment = ? AND id < ? AND outcome != 'failed' ORDER BY id DESC LIMIT 1",
+        )
+        .get(row.name, row.environment, row.id) as { spec: string } | undefined;
+      const previous = before ? (JSON.parse(before.spec) as DeploymentSpec) : undefined;
+      const where = `${row.name}/${row.environment}`;
+      const base = { id: row.id, name: row.name, at: new Date(row.at), actor: row.actor };
+      if (!previous || previous.version !== spec.version)
+        return {
+          ...base,
+          kind: 'deployment_change' as const,
+          description: `deploy ${where} ${spec.version}${previous ? ` (was ${previous.version})` : ''}`,
+        };
+      const changed = (Object.keys(spec) as Array<keyof DeploymentSpec>)
+        .filter((key) => JSON.stringify(spec[key]) !== JSON.stringify(previous[key]))
+        .map((key) => `${key} ${String(previous[key])} → ${String(spec[key])}`);
+      return {
+        ...base,
+        kind: 'config_change' as const,
+        description:
+          changed.length === 1 && spec.replicas !== previous.replicas
+            ? `scale ${where} from ${previous.replicas} to ${spec.replicas} replicas`
+            : `change ${where}: ${changed.join(', ') || 'redeployed unchanged'}`,
+      };
+    });
+  }
+
   /** Environments a deployment name is recorded in, for calls that do not name one. */
   environmentsOf(name: string): string[] {
     return (

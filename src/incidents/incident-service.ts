@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
+import type { ChangeEventRepository } from '../store/change-event-repository.ts';
 import type { AlertmanagerPayload } from './alertmanager-payload.ts';
 import type { IncidentRepository } from './incident-repository.ts';
 
@@ -24,7 +25,14 @@ export class IncidentService {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly options: { incidents: IncidentRepository; channel: IncidentChannel; logger: Logger; now?: () => Date },
+    private readonly options: {
+      incidents: IncidentRepository;
+      channel: IncidentChannel;
+      logger: Logger;
+      now?: () => Date;
+      /** Where firing alerts are recorded as change events, for root-cause analysis to read. */
+      changes?: ChangeEventRepository;
+    },
   ) {}
 
   /** Handles one notification; notifications of one group are processed in arrival order. */
@@ -36,6 +44,20 @@ export class IncidentService {
     );
     this.queues.set(payload.groupKey, settled);
     return next;
+  }
+
+  /** Each alert once, at the time it started: another system's alert can name the cause (a dependency, a GPU). */
+  private recordAlerts(alerts: AlertmanagerPayload['alerts']): void {
+    for (const alert of alerts) {
+      const time = new Date(alert.startsAt);
+      this.options.changes?.add({
+        time: Number.isNaN(time.getTime()) ? (this.options.now?.() ?? new Date()) : time,
+        kind: 'alert',
+        target: alertTarget(alert.labels),
+        description: `${alert.labels.alertname ?? 'alert'}${alert.annotations.summary || alert.annotations.description ? `: ${alert.annotations.summary ?? alert.annotations.description}` : ''}`,
+        source: 'alertmanager',
+      });
+    }
   }
 
   private async process(payload: AlertmanagerPayload): Promise<IncidentAction> {
@@ -65,6 +87,7 @@ export class IncidentService {
       return 'updated';
     }
 
+    this.recordAlerts(firing);
     const title = titleOf(payload);
     const text = `:rotating_light: FIRING: ${title}\n${firing.map(describeAlert).join('\n')}`;
     const threadId = await channel.open(title, text, createHash('sha256').update(payload.groupKey).digest('hex').slice(0, 12));
@@ -81,6 +104,10 @@ export class IncidentService {
     for (const question of questionsFor(payload)) await channel.investigate(threadId, question);
     return 'opened';
   }
+}
+
+function alertTarget(labels: Record<string, string>): string {
+  return labels.model_name ?? labels.deployment ?? labels.service ?? labels.alertname ?? 'alert';
 }
 
 function titleOf(payload: AlertmanagerPayload): string {
@@ -111,5 +138,5 @@ export function questionsFor(payload: AlertmanagerPayload): string[] {
   const clock = Number.isNaN(since.getTime())
     ? 'last 1h'
     : `since ${String(since.getHours()).padStart(2, '0')}:${String(since.getMinutes()).padStart(2, '0')}`;
-  return [`show metrics of ${deployment} ${clock}`, `are there anomalies in ${deployment} ${clock}?`];
+  return [`why is ${deployment} alerting ${clock}?`, `show metrics of ${deployment} ${clock}`];
 }

@@ -1,3 +1,4 @@
+import type { RcaEvent } from '../analysis/rca/change-events.ts';
 import type { AuditLog } from '../approvals/audit-log.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
 import type { RolloutService } from '../deployments/rollout-service.ts';
@@ -18,6 +19,8 @@ export interface ToolServices {
   audit?: AuditLog | undefined;
   /** Log lines by deployment and time (the demo fleet's files by default). */
   logs?: LogSource | undefined;
+  /** Changes in a time range: deploys, rollbacks, scaling and config changes, alerts (for root-cause analysis). */
+  changeEvents?: ((start: Date, end: Date) => Promise<RcaEvent[]>) | undefined;
 }
 
 /** The rollout service, or the error a tool gives when no deployment backend is configured. */
