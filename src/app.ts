@@ -31,6 +31,7 @@ import type { MetricsSource } from './metrics/metrics-source.ts';
 import { PrometheusSource } from './metrics/prometheus-source.ts';
 import type { Logger } from './observability/logger.ts';
 import { AssistantMetrics } from './observability/metrics.ts';
+import { Redactor } from './security/secret-redactor.ts';
 import { ChangeEventRepository } from './store/change-event-repository.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { ThreadRepository } from './store/thread-repository.ts';
@@ -222,6 +223,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       resultMaxChars: config.TOOL_RESULT_MAX_CHARS,
       metrics,
       logger,
+      redactor: new Redactor({ emails: config.REDACT_EMAILS === 'on', extraPatterns: config.REDACT_PATTERNS }),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
     const threads = new ThreadRepository(db);

@@ -93,6 +93,35 @@ const envSchema = z.object({
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a Loki label name such as app' })
     .default('app'),
   LOKI_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  REDACT_EMAILS: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
+  REDACT_PATTERNS: z
+    .string()
+    .transform((text, ctx) => {
+      let list: unknown;
+      try {
+        list = JSON.parse(text);
+      } catch {
+        list = undefined;
+      }
+      if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' && item.length > 0)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of regular expressions, e.g. ["acct-[0-9]{8}"]' });
+        return z.NEVER;
+      }
+      const patterns: RegExp[] = [];
+      for (const source of list as string[]) {
+        try {
+          patterns.push(new RegExp(source, 'g'));
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`,
+          });
+          return z.NEVER;
+        }
+      }
+      return patterns;
+    })
+    .optional(),
 });
 
 type RawEnv = z.infer<typeof envSchema>;

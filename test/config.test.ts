@@ -73,6 +73,20 @@ describe('configuration', () => {
     expect(loadConfig({ ...url, LOKI_USERNAME: 'u', LOKI_PASSWORD: 'p', LOKI_TENANT: 'team-llm' }).LOKI_TENANT).toBe('team-llm');
   });
 
+  it('reads REDACT_PATTERNS as a JSON array of regexes, and says which one is broken', () => {
+    expect(loadConfig({ REDACT_PATTERNS: '["acct-[0-9]{8}", "tenant/[a-z]+"]' }).REDACT_PATTERNS?.map((p) => p.source)).toEqual([
+      'acct-[0-9]{8}',
+      'tenant\\/[a-z]+',
+    ]);
+    expect(problems({ REDACT_PATTERNS: 'acct-[0-9]{8}' })).toEqual([
+      'REDACT_PATTERNS="acct-[0-9]{8}": must be a JSON array of regular expressions, e.g. ["acct-[0-9]{8}"]',
+    ]);
+    expect(problems({ REDACT_PATTERNS: '["ok", "(unclosed"]' })[0]).toMatch(
+      /^REDACT_PATTERNS=.*: "\(unclosed" is not a valid regular expression: /,
+    );
+    expect(problems({ REDACT_EMAILS: 'yes' })).toEqual(['REDACT_EMAILS="yes": must be "on" or "off"']);
+  });
+
   it('never echoes a secret in an error', () => {
     const message = new ConfigError(problems({ OPENAI_API_KEY: 'sk-secret', LLM_PROVIDER: 'x' })).message;
     expect(message).not.toContain('sk-secret');

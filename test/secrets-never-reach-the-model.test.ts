@@ -64,8 +64,36 @@ describe('secrets never reach the model', () => {
       // The model still sees the log lines and the message, with markers where the secrets were.
       expect(sent).toContain('[REDACTED:');
       expect(bodies[1]?.messages.find((m) => m.role === 'tool')?.content).toContain('app.py:1');
+      // Counted once each where they came in, by kind.
+      const counted = await assistant.metrics.redactions.get();
+      const total = (where: string) =>
+        counted.values.filter((v) => v.labels.where === where).reduce((sum, v) => sum + v.value, 0);
+      expect(total('tool_result')).toBeGreaterThanOrEqual(inLogs.length);
+      expect(total('message')).toBeGreaterThanOrEqual(inMessage.length);
+      expect(counted.values.find((v) => v.labels.kind === 'aws_access_key')?.value).toBeGreaterThan(0);
     } finally {
       await assistant.dispose();
     }
   }, 60_000);
+
+  it('redacts e-mail addresses unless REDACT_EMAILS=off, and the patterns of REDACT_PATTERNS', async () => {
+    const text = 'Ticket from jane.doe@acme-corp.com about account acct-20251104; clone git@github.com:acme/cfg.git';
+    for (const [emails, expected] of [
+      ['on', 'Ticket from [REDACTED:email_address] about account [REDACTED:custom_pattern]; clone git@github.com:acme/cfg.git'],
+      ['off', 'Ticket from jane.doe@acme-corp.com about account [REDACTED:custom_pattern]; clone git@github.com:acme/cfg.git'],
+    ] as const) {
+      const assistant = await testAssistant({
+        OPENAI_API_KEY: 'sk-test-abcd',
+        REDACT_EMAILS: emails,
+        REDACT_PATTERNS: '["acct-[0-9]{8}"]',
+      });
+      try {
+        const bodies = serveCompletions([{ body: answerCompletion(`mail-${emails}`, 'Noted.') }]);
+        await assistant.conversation.handle({ surface: 'test', threadId: `mail-${emails}`, userId: 'U0ALICE', text });
+        expect(bodies[0]?.messages.find((m) => m.role === 'user')?.content).toBe(expected);
+      } finally {
+        await assistant.dispose();
+      }
+    }
+  });
 });

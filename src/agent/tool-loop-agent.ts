@@ -4,7 +4,7 @@ import type { Runnable } from '@langchain/core/runnables';
 import { AppError, describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AssistantMetrics } from '../observability/metrics.ts';
-import { redactDeep, redactSecrets } from '../security/secret-redactor.ts';
+import { type RedactionFinding, Redactor } from '../security/secret-redactor.ts';
 import type { ToolResult } from '../tools/tool-definition.ts';
 import type { ToolExecutor } from '../tools/tool-executor.ts';
 import { renderForModel } from './result-budget.ts';
@@ -20,6 +20,8 @@ export interface AgentOptions {
   metrics: AssistantMetrics;
   logger: Logger;
   now?: () => Date;
+  /** What removes secrets before text reaches the model; default the built-in rules with e-mail addresses. */
+  redactor?: Redactor;
 }
 
 export interface ToolRun {
@@ -53,11 +55,18 @@ export interface TurnInput {
  */
 export class ToolLoopAgent {
   private readonly bound: Runnable<BaseMessage[], AIMessage>;
+  private readonly redactor: Redactor;
 
   constructor(private readonly options: AgentOptions) {
     const tools = options.executor.specs().map((spec) => ({ type: 'function' as const, function: spec }));
     if (!options.model.bindTools) throw new AppError('llm_no_tools', `${options.provider} model cannot call tools`);
     this.bound = options.model.bindTools(tools) as Runnable<BaseMessage[], AIMessage>;
+    this.redactor = options.redactor ?? new Redactor();
+  }
+
+  /** Counts what was redacted once, where it entered: the person's message, or a tool result. */
+  private count(found: RedactionFinding[], where: 'message' | 'tool_result'): void {
+    for (const { kind, count } of found) this.options.metrics.redactions.inc({ kind, where }, count);
   }
 
   /** Asks the model for its first step only and returns the tool calls it would make, executing nothing. */
@@ -67,15 +76,18 @@ export class ToolLoopAgent {
   }
 
   async run(input: TurnInput): Promise<AgentTurn> {
+    this.count(this.redactor.text(input.text).found, 'message');
     const human = new HumanMessage(input.text);
     const added: BaseMessage[] = [human];
     const conversation: BaseMessage[] = [this.system(), ...input.history, human];
     const toolRuns: ToolRun[] = [];
     const record = (callId: string, tool: string, args: unknown, result: ToolResult) => {
       toolRuns.push({ tool, args, result });
+      // Redacted before JSON encoding, so that quoted values inside log lines are still recognised.
+      const redacted = this.redactor.deep(result);
+      this.count(redacted.found, 'tool_result');
       const message = new ToolMessage({
-        // Redacted before JSON encoding, so that quoted values inside log lines are still recognised.
-        content: renderForModel(redactDeep(result), this.options.resultMaxChars),
+        content: renderForModel(redacted.value, this.options.resultMaxChars),
         tool_call_id: callId,
         name: tool,
         status: result.status === 'error' ? 'error' : 'success',
@@ -147,7 +159,7 @@ export class ToolLoopAgent {
     const { provider, modelName, metrics } = this.options;
     const started = performance.now();
     try {
-      const reply = await this.bound.invoke(messages.map(redactForModel));
+      const reply = await this.bound.invoke(messages.map((message) => redactForModel(message, this.redactor)));
       metrics.llmCallSeconds.observe({ provider, model: modelName, outcome: 'ok' }, (performance.now() - started) / 1000);
       const usage = reply.usage_metadata;
       if (usage) {
@@ -170,11 +182,12 @@ export class ToolLoopAgent {
  * passwords, connection strings, private keys) replaced by markers. Thread memory keeps
  * the original; only the copy sent to the model is redacted.
  */
-function redactForModel(message: BaseMessage): BaseMessage {
-  const content = typeof message.content === 'string' ? redactSecrets(message.content).text : redactDeep(message.content);
+function redactForModel(message: BaseMessage, redactor: Redactor): BaseMessage {
+  const content =
+    typeof message.content === 'string' ? redactor.text(message.content).text : redactor.deep(message.content).value;
   const toolCalls =
     isAIMessage(message) && message.tool_calls?.length
-      ? message.tool_calls.map((call) => ({ ...call, args: redactDeep(call.args) }))
+      ? message.tool_calls.map((call) => ({ ...call, args: redactor.deep(call.args).value }))
       : undefined;
   if (content === message.content && !toolCalls) return message;
   const copy = Object.assign(Object.create(Object.getPrototypeOf(message) as object) as BaseMessage, message);

@@ -41,6 +41,13 @@ export class AssistantMetrics {
     registers: [this.registry],
   });
 
+  readonly redactions = new Counter({
+    name: 'llmops_redactions_total',
+    help: 'Secrets and personal data replaced before text reached the LLM, by kind and where (message, tool_result)',
+    labelNames: ['kind', 'where'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'llmops_' });
   }

@@ -333,7 +333,57 @@ export const SECRET_KINDS: readonly string[] = [
   'authorization_header',
   'password',
   'generic_secret',
+  'email_address',
+  'custom_pattern',
 ];
+
+/**
+ * E-mail addresses (personal data, not secrets, so they can be turned off). Not `git@github.com:org/repo`
+ * (an scp-style git remote) nor image digests (`vllm@sha256:…`, no dot in the "domain").
+ */
+const EMAIL_RULE: Rule = {
+  kind: 'email_address',
+  pattern: /(?<![\w.%+-])(?<secret>[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24})(?![\w-]|:[\w~/])/g,
+};
+
+const DEFAULT_RULES: readonly Rule[] = [...RULES, EMAIL_RULE];
+
+export interface RedactorOptions {
+  /** Redact e-mail addresses too (default true). */
+  emails?: boolean;
+  /** Further patterns whose whole match is a secret (`custom_pattern`), e.g. internal account ids. */
+  extraPatterns?: readonly RegExp[];
+}
+
+/**
+ * A redactor with the built-in rules, e-mail addresses unless turned off, and extra patterns from
+ * configuration (applied last, to what the built-in rules left).
+ */
+export class Redactor {
+  private readonly rules: readonly Rule[];
+
+  constructor(options: RedactorOptions = {}) {
+    const extra = (options.extraPatterns ?? []).map(
+      (pattern): Rule => ({
+        kind: 'custom_pattern',
+        pattern: new RegExp(`(?<secret>${pattern.source})`, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+      }),
+    );
+    this.rules = [...RULES, ...(options.emails === false ? [] : [EMAIL_RULE]), ...extra];
+  }
+
+  text(text: string): RedactionResult {
+    const counts = new Map<string, number>();
+    const out = redactInto(text, counts, this.rules);
+    return { text: out, found: findings(counts) };
+  }
+
+  deep<T>(value: T): { value: T; found: RedactionFinding[] } {
+    const counts = new Map<string, number>();
+    const out = deep(value, undefined, counts, new WeakMap(), this.rules) as T;
+    return { value: out, found: findings(counts) };
+  }
+}
 
 function applyRule(rule: Rule, text: string, counts: Map<string, number>): string {
   return text.replace(rule.pattern, (...args: unknown[]) => {
@@ -349,9 +399,9 @@ function applyRule(rule: Rule, text: string, counts: Map<string, number>): strin
   });
 }
 
-function redactInto(text: string, counts: Map<string, number>): string {
+function redactInto(text: string, counts: Map<string, number>, rules: readonly Rule[] = DEFAULT_RULES): string {
   let out = text;
-  for (const rule of RULES) out = applyRule(rule, out, counts);
+  for (const rule of rules) out = applyRule(rule, out, counts);
   return out;
 }
 
@@ -364,21 +414,19 @@ function findings(counts: Map<string, number>): RedactionFinding[] {
  * found (in rule order). Deterministic and idempotent: `redactSecrets(redactSecrets(t).text)` finds nothing.
  */
 export function redactSecrets(text: string): RedactionResult {
-  const counts = new Map<string, number>();
-  const out = redactInto(text, counts);
-  return { text: out, found: findings(counts) };
+  return DEFAULT_REDACTOR.text(text);
 }
 
 const AUTHORIZATION_KEY_RE = /^(?:proxy-)?authorization$/i;
 
 /** A string under an object key: header-aware, and the key name itself can mark the value as secret. */
-function redactValueUnderKey(key: string, value: string, counts: Map<string, number>): string {
+function redactValueUnderKey(key: string, value: string, counts: Map<string, number>, rules: readonly Rule[]): string {
   if (AUTHORIZATION_KEY_RE.test(key)) {
     const prefix = 'Authorization: ';
-    const redacted = redactInto(prefix + value, counts);
+    const redacted = redactInto(prefix + value, counts, rules);
     if (redacted.startsWith(prefix)) return redacted.slice(prefix.length);
   }
-  const redacted = redactInto(value, counts);
+  const redacted = redactInto(value, counts, rules);
   if (redacted !== value || !SECRET_KEY_RE.test(key) || NON_SECRET_KEY_RE.test(key)) return redacted;
   const kind = keyKind(key);
   const secret = kind === 'password' ? !isPlaceholder(value) : looksLikeSecretValue(value);
@@ -392,21 +440,28 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function deep(value: unknown, key: string | undefined, counts: Map<string, number>, seen: WeakMap<object, unknown>): unknown {
-  if (typeof value === 'string') return key === undefined ? redactInto(value, counts) : redactValueUnderKey(key, value, counts);
+function deep(
+  value: unknown,
+  key: string | undefined,
+  counts: Map<string, number>,
+  seen: WeakMap<object, unknown>,
+  rules: readonly Rule[],
+): unknown {
+  if (typeof value === 'string')
+    return key === undefined ? redactInto(value, counts, rules) : redactValueUnderKey(key, value, counts, rules);
   if (value === null || typeof value !== 'object') return value;
   const known = seen.get(value);
   if (known !== undefined) return known;
   if (Array.isArray(value)) {
     const copy: unknown[] = [];
     seen.set(value, copy);
-    for (const item of value) copy.push(deep(item, undefined, counts, seen));
+    for (const item of value) copy.push(deep(item, undefined, counts, seen, rules));
     return copy;
   }
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
   seen.set(value, copy);
-  for (const [k, v] of Object.entries(value)) copy[k] = deep(v, k, counts, seen);
+  for (const [k, v] of Object.entries(value)) copy[k] = deep(v, k, counts, seen, rules);
   return copy;
 }
 
@@ -417,12 +472,12 @@ function deep(value: unknown, key: string | undefined, counts: Map<string, numbe
  * booleans, Dates, class instances) are kept as they are; cycles are preserved.
  */
 export function redactDeepWithFindings<T>(value: T): { value: T; found: RedactionFinding[] } {
-  const counts = new Map<string, number>();
-  const out = deep(value, undefined, counts, new WeakMap()) as T;
-  return { value: out, found: findings(counts) };
+  return DEFAULT_REDACTOR.deep(value);
 }
 
 /** Returns a copy of a JSON-like value with every string redacted (see {@link redactSecrets}). */
 export function redactDeep<T>(value: T): T {
   return redactDeepWithFindings(value).value;
 }
+
+const DEFAULT_REDACTOR = new Redactor();
