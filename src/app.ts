@@ -24,6 +24,7 @@ import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
 import { changeFeed } from './incidents/change-feed.ts';
 import { createLogSource } from './integrations/logs/create-log-source.ts';
+import type { LogSource } from './integrations/logs/log-source.ts';
 import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
 import { MetricStore } from './metrics/embedded/metric-store.ts';
 import { Scraper } from './metrics/embedded/scraper.ts';
@@ -49,6 +50,8 @@ export interface Assistant {
   db: Db;
   metrics: AssistantMetrics;
   metricsSource: MetricsSource;
+  /** Where log lines come from (LOG_SOURCE). */
+  logs: LogSource;
   deployments: DeploymentRegistry;
   /** The demo fleet when this process runs it. */
   fleet: DemoFleet | undefined;
@@ -185,6 +188,10 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
     const metrics = new AssistantMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
     const registry = deployments;
     const audit = new AuditLog(db);
+    const logs = createLogSource(config, {
+      files: () =>
+        registry.names().map((deployment) => ({ deployment, path: join(config.DATA_DIR, 'demo', 'logs', `${deployment}.log`) })),
+    });
     const tools = createToolCatalogue({
       metrics: metricsSource,
       deployments: registry,
@@ -192,12 +199,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       scrapeIntervalSeconds: config.METRICS_SCRAPE_INTERVAL_S,
       rollouts,
       audit,
-      logs: createLogSource(config, {
-        files: () =>
-          registry
-            .names()
-            .map((deployment) => ({ deployment, path: join(config.DATA_DIR, 'demo', 'logs', `${deployment}.log`) })),
-      }),
+      logs,
       changeEvents: changeFeed(new ChangeEventRepository(db), history),
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
@@ -247,6 +249,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       db,
       metrics,
       metricsSource,
+      logs,
       deployments: registry,
       fleet,
       scraper,

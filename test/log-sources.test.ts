@@ -1,12 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tailLogs } from '../src/cli/logs-command.ts';
 import { loadConfig } from '../src/config.ts';
 import { AppError } from '../src/errors.ts';
 import { createLogSource } from '../src/integrations/logs/create-log-source.ts';
+import { FileLogSource } from '../src/integrations/logs/file-log-source.ts';
 import { KubernetesLogSource } from '../src/integrations/logs/kubernetes-log-source.ts';
 import type { LogLine } from '../src/integrations/logs/log-source.ts';
 import { LokiLogSource } from '../src/integrations/logs/loki-log-source.ts';
@@ -580,5 +584,113 @@ describe('createLogSource', () => {
     });
     expect(createLogSource(loadConfig({ LOG_SOURCE: 'kubernetes' }), { files, kubeConfig: () => kube }).name).toBe('kubernetes');
     expect(createLogSource(loadConfig({ LOG_SOURCE: 'file', LOKI_URL: LOKI }), { files }).name).toBe('file');
+  });
+});
+
+describe('tailing', () => {
+  it('follows a log file: new matching lines once each, in order, until stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmops-tail-'));
+    const path = join(dir, 'mistral-7b.log');
+    const stamp = (d: Date) => {
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    };
+    const line = (level: string, text: string) => `${level} ${stamp(new Date())} [app.py:1] ${text}\n`;
+    writeFileSync(path, line('ERROR', 'old error before the tail started'));
+    const source = new FileLogSource(() => [{ deployment: 'mistral-7b', path }]);
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const output = { write: (s: string) => seen.push(s.trimEnd()) } as unknown as NodeJS.WritableStream;
+    const since = new Date(Date.now() + 1500); // only lines written from here on
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const done = (async () => {
+      for await (const l of source.tail({ deployment: 'mistral-7b', level: 'warn' }, { signal: stop.signal, pollMs: 100, since }))
+        output.write(l.message);
+    })();
+    appendFileSync(path, line('ERROR', 'first new error') + line('INFO', 'not at warn level'));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    appendFileSync(path, line('WARNING', 'then a warning'));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    stop.abort();
+    await done;
+    // Eight polls re-read the file; each line still comes once.
+    expect(seen).toEqual(['first new error', 'then a warning']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('follows Loki by asking for the lines after the last one seen', async () => {
+    const first = ns('2026-11-29T14:00:01Z');
+    const second = ns('2026-11-29T14:00:02Z');
+    let now = at('2026-11-29T14:00:01.500Z');
+    const scope = nock(LOKI)
+      .get(QUERY_RANGE)
+      .query((q) => q.start === msNs(at('2026-11-29T14:00:00Z')))
+      .reply(200, streams({ stream: { app: 'qwen2-7b' }, values: [[first, 'ERROR 2026-11-29 14:00:01 [a.py:1] one']] }))
+      .get(QUERY_RANGE)
+      .query((q) => q.start === msNs(at('2026-11-29T14:00:01Z')))
+      .reply(
+        200,
+        streams({
+          stream: { app: 'qwen2-7b' },
+          values: [
+            [second, 'ERROR 2026-11-29 14:00:02 [a.py:1] two'],
+            [first, 'ERROR 2026-11-29 14:00:01 [a.py:1] one'],
+          ],
+        }),
+      );
+    const loki = new LokiLogSource({ url: LOKI, timeoutMs: 2000 });
+    const stop = new AbortController();
+    const seen: string[] = [];
+    for await (const line of loki.tail(
+      { deployment: 'qwen2-7b' },
+      {
+        signal: stop.signal,
+        pollMs: 10,
+        since: at('2026-11-29T14:00:00Z'),
+        now: () => {
+          now = new Date(now.getTime() + 1000);
+          return now;
+        },
+      },
+    )) {
+      seen.push(line.message);
+      if (seen.length === 2) stop.abort();
+    }
+    expect(seen).toEqual(['one', 'two']);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('llmops logs tail prints new lines, and says what is wrong with its options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmops-tail-'));
+    const path = join(dir, 'qwen2-7b.log');
+    writeFileSync(path, '');
+    const source = new FileLogSource(() => [{ deployment: 'qwen2-7b', path }]);
+    let printed = '';
+    const io = {
+      stdout: {
+        write: (s: string) => {
+          printed += s;
+          return true;
+        },
+      } as unknown as NodeJS.WritableStream,
+    };
+    const stop = new AbortController();
+    const running = tailLogs(source, ['--match', '/timed out/', '--poll-ms', '100'], io, stop.signal);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const d = new Date();
+    const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    appendFileSync(
+      path,
+      `ERROR ${stamp} [g.py:88] Upstream moderation service timed out after 5000 ms\nINFO ${stamp} [l.py:1] fine\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(printed).toBe(`qwen2-7b ERROR ${stamp} [g.py:88] Upstream moderation service timed out after 5000 ms\n`);
+    await expect(tailLogs(source, ['--level', 'loud'], io)).rejects.toThrow(
+      '--level must be error, warn, info or debug, got "loud"',
+    );
+    await expect(tailLogs(source, ['--since', 'yesterday'], io)).rejects.toThrow('--since must be a duration such as 30s');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -6,9 +6,12 @@ import { csvField } from '../analysis/logs/accuracy.ts';
 import { parseLogFormat } from '../analysis/logs/format.ts';
 import { parseLogStream } from '../analysis/logs/parse.ts';
 import { AppError } from '../errors.ts';
+import { type LogSource, parseMatch, type TailQuery } from '../integrations/logs/log-source.ts';
 
 export const LOGS_USAGE = `  logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]... [--similarity S] [--depth D]
-                               mine log templates (Drain): prints LineId,EventId,EventTemplate for every line`;
+                               mine log templates (Drain): prints LineId,EventId,EventTemplate for every line
+  logs tail [DEPLOYMENT] [--match TEXT|/REGEX/] [--level error|warn|info|debug] [--since 10m] [--poll-ms N]
+                               follow new log lines from LOG_SOURCE until interrupted`;
 
 const USAGE = "usage: llmops logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]...";
 const FLUSH_BYTES = 1 << 16;
@@ -99,4 +102,76 @@ function parseOptions(args: string[]) {
     },
     allowPositionals: true,
   });
+}
+
+const TAIL_USAGE =
+  'usage: llmops logs tail [DEPLOYMENT] [--match TEXT|/REGEX/] [--level error|warn|info|debug] [--since 10m] [--poll-ms N]';
+
+/**
+ * `llmops logs tail`: new lines from the configured log source as they are written, one per
+ * line on stdout, until SIGINT/SIGTERM (or `signal`) stops it.
+ */
+export async function tailLogs(
+  source: LogSource,
+  args: string[],
+  io: { stdout: NodeJS.WritableStream },
+  signal?: AbortSignal,
+): Promise<number> {
+  let parsed: ReturnType<typeof parseTailOptions>;
+  try {
+    parsed = parseTailOptions(args);
+  } catch (error) {
+    throw new AppError('logs_usage', `${(error as Error).message}\n${TAIL_USAGE}`, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new AppError('logs_usage', `logs tail takes at most one DEPLOYMENT\n${TAIL_USAGE}`);
+  const level = values.level;
+  if (level !== undefined && !['error', 'warn', 'info', 'debug'].includes(level))
+    throw new AppError('logs_usage', `--level must be error, warn, info or debug, got "${level}"`);
+  const since = values.since === undefined ? 0 : durationSeconds(values.since);
+  const pollMs = values['poll-ms'] === undefined ? 2000 : Number(values['poll-ms']);
+  if (!(Number.isInteger(pollMs) && pollMs >= 100))
+    throw new AppError('logs_usage', `--poll-ms must be a whole number ≥ 100, got ${values['poll-ms']}`);
+  let match: string | RegExp | undefined;
+  try {
+    match = parseMatch(values.match);
+  } catch (error) {
+    throw new AppError('logs_query_invalid', `--match ${values.match} is not a valid regex: ${(error as Error).message}`);
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  signal?.addEventListener('abort', onSignal, { once: true });
+  try {
+    for await (const line of source.tail(
+      { deployment: positionals[0], match, level: level as TailQuery['level'] },
+      { signal: stop.signal, pollMs, since: new Date(Date.now() - since * 1000) },
+    )) {
+      io.stdout.write(`${positionals[0] ? '' : `${line.deployment} `}${line.raw}\n`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return 0;
+}
+
+function parseTailOptions(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      match: { type: 'string' },
+      level: { type: 'string' },
+      since: { type: 'string' },
+      'poll-ms': { type: 'string' },
+    },
+  });
+}
+
+function durationSeconds(text: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
+  if (!m) throw new AppError('logs_usage', `--since must be a duration such as 30s, 10m or 2h, got "${text}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
 }

@@ -10,7 +10,7 @@ import { createLogger } from '../observability/logger.ts';
 import { runAnomaliesCommand } from './anomalies-command.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
 import { FORECAST_USAGE, runForecastCommand } from './forecast-command.ts';
-import { LOGS_USAGE, runLogsCommand } from './logs-command.ts';
+import { LOGS_USAGE, runLogsCommand, tailLogs } from './logs-command.ts';
 import { RCA_USAGE, runRcaCommand } from './rca-command.ts';
 
 const USAGE = `Usage: llmops <command> [options]
@@ -66,9 +66,9 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   // Engines that read files need no assistant (no fleet, no database).
   if (command === 'forecast') return runForecastCommand(rest, io);
   if (command === 'anomalies') return runAnomaliesCommand(rest, io);
-  if (command === 'logs') return runLogsCommand(rest, io);
+  if (command === 'logs' && rest[0] !== 'tail') return runLogsCommand(rest, io);
   if (command === 'rca') return runRcaCommand(rest, io);
-  if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject'].includes(command)) {
+  if (!['chat', 'plan', 'estimate', 'demo', 'proposals', 'approve', 'reject', 'logs'].includes(command)) {
     io.stderr.write(`llmops: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
   }
@@ -102,6 +102,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       });
       return 0;
     }
+    if (command === 'logs') return await tailLogs(assistant.logs, rest.slice(1), io);
     if (command === 'proposals') {
       const open = assistant.approvals.open();
       io.stdout.write(

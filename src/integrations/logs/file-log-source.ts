@@ -1,6 +1,15 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type LogLine, type LogQuery, type LogSource, levelAtLeast, matches } from './log-source.ts';
+import {
+  type LogLine,
+  type LogQuery,
+  type LogSource,
+  levelAtLeast,
+  matches,
+  pollTail,
+  type TailOptions,
+  type TailQuery,
+} from './log-source.ts';
 import { parseLogLine } from './parse-log-line.ts';
 
 /**
@@ -9,6 +18,10 @@ import { parseLogLine } from './parse-log-line.ts';
  */
 export class FileLogSource implements LogSource {
   readonly name = 'file';
+
+  tail(query: TailQuery, options: TailOptions): AsyncGenerator<LogLine> {
+    return pollTail(this, query, options);
+  }
 
   constructor(private readonly files: () => ReadonlyArray<{ deployment: string; path: string }>) {}
 

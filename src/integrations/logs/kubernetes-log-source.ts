@@ -1,7 +1,16 @@
 import { ApiException, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { AppError, describeError } from '../../errors.ts';
-import { type LogLine, type LogQuery, type LogSource, levelAtLeast, matches } from './log-source.ts';
+import {
+  type LogLine,
+  type LogQuery,
+  type LogSource,
+  levelAtLeast,
+  matches,
+  pollTail,
+  type TailOptions,
+  type TailQuery,
+} from './log-source.ts';
 import { parseLogLine } from './parse-log-line.ts';
 import { displayUrl, errorCode, isUnreachableCode } from './upstream-failure.ts';
 
@@ -34,6 +43,10 @@ interface Stamped {
 /** Pod logs of the assistant's deployments, read through the Kubernetes API and filtered here. */
 export class KubernetesLogSource implements LogSource {
   readonly name = 'kubernetes';
+
+  tail(query: TailQuery, options: TailOptions): AsyncGenerator<LogLine> {
+    return pollTail(this, query, options);
+  }
   /** The cluster's API server, as it appears in messages. */
   readonly server: string;
   private readonly core: CoreV1Api;

@@ -25,6 +25,60 @@ export interface LogSource {
   query(query: LogQuery): Promise<LogLine[]>;
   /** Every line of the range (for template mining), oldest first, at most `limit`. */
   lines(query: Omit<LogQuery, 'match' | 'level'>): Promise<LogLine[]>;
+  /** New matching lines as they are written, oldest first, until the signal aborts. */
+  tail(query: TailQuery, options: TailOptions): AsyncGenerator<LogLine>;
+}
+
+export type TailQuery = Omit<LogQuery, 'start' | 'end' | 'limit'>;
+
+export interface TailOptions {
+  signal: AbortSignal;
+  /** How often to look for new lines; default 2 s. */
+  pollMs?: number;
+  /** Lines from this time on; default now. */
+  since?: Date;
+  now?: () => Date;
+}
+
+/**
+ * Follows a source by asking it for the lines after the last one seen, every `pollMs`: one
+ * way for files, Loki and pod logs alike (Loki's own tail endpoint is a WebSocket, pod logs a
+ * held-open stream; polling the range query needs neither and survives reconnects). Lines
+ * that share the cursor's timestamp are told apart by their text, so none repeats.
+ */
+export async function* pollTail(source: LogSource, query: TailQuery, options: TailOptions): AsyncGenerator<LogLine> {
+  const now = options.now ?? (() => new Date());
+  // From the start of the second: file and vLLM timestamps have whole seconds.
+  let cursor = new Date(Math.floor((options.since ?? now()).getTime() / 1000) * 1000);
+  let atCursor = new Set<string>();
+  while (!options.signal.aborted) {
+    const end = now();
+    const found = await source.query({ ...query, start: cursor, end, limit: 5000 });
+    for (const line of found.sort((a, b) => a.at.getTime() - b.at.getTime())) {
+      if (line.at.getTime() === cursor.getTime()) {
+        if (atCursor.has(line.raw)) continue;
+      } else if (line.at > cursor) {
+        cursor = line.at;
+        atCursor = new Set();
+      } else continue;
+      atCursor.add(line.raw);
+      yield line;
+    }
+    await abortableDelay(options.pollMs ?? 2000, options.signal);
+  }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 const LEVEL_RANK: Record<string, number> = { TRACE: 0, DEBUG: 0, INFO: 1, WARNING: 2, WARN: 2, ERROR: 3, CRITICAL: 4, FATAL: 4 };

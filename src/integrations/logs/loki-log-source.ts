@@ -1,7 +1,15 @@
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
-import { type LogLine, type LogQuery, type LogSource, levelAtLeast } from './log-source.ts';
+import {
+  type LogLine,
+  type LogQuery,
+  type LogSource,
+  levelAtLeast,
+  pollTail,
+  type TailOptions,
+  type TailQuery,
+} from './log-source.ts';
 import { normaliseLevel, parseLogLine } from './parse-log-line.ts';
 import { displayUrl, errorCode, isUnreachableCode, redact, snippet } from './upstream-failure.ts';
 
@@ -61,6 +69,10 @@ interface RangeRequest {
 /** Logs from Loki over its HTTP API: LogQL line filters on the server, levels read from each line here. */
 export class LokiLogSource implements LogSource {
   readonly name = 'loki';
+
+  tail(query: TailQuery, options: TailOptions): AsyncGenerator<LogLine> {
+    return pollTail(this, query, options);
+  }
   /** The URL without credentials, as it appears in messages. */
   readonly url: string;
   private readonly http: AxiosInstance;
