@@ -3,6 +3,7 @@ import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
 import { benchSlackAck } from './slack-ack.ts';
+import { benchTuning } from './tuning.ts';
 
 /** `npm run bench`: every benchmark, printing numbers to quote. Throughput first: its peak memory is the process's. */
 await benchScoreThroughput();
@@ -13,3 +14,4 @@ await benchQueries();
 await benchNab();
 await benchLogParseThroughput();
 await benchLoghub();
+await benchTuning();
