@@ -1,3 +1,4 @@
+import { benchLoadTester } from './load-tester.ts';
 import { benchLoghub, benchLogParseThroughput } from './loghub.ts';
 import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
@@ -14,4 +15,5 @@ await benchQueries();
 await benchNab();
 await benchLogParseThroughput();
 await benchLoghub();
+await benchLoadTester();
 await benchTuning();

@@ -25,6 +25,11 @@ import { AppError } from './errors.ts';
 import { changeFeed } from './incidents/change-feed.ts';
 import { createLogSource } from './integrations/logs/create-log-source.ts';
 import type { LogSource } from './integrations/logs/log-source.ts';
+import type { JobExecutor } from './jobs/job-executor.ts';
+import { JobRepository } from './jobs/job-repository.ts';
+import { type JobNotifier, JobRunner } from './jobs/job-runner.ts';
+import { KubernetesJobExecutor } from './jobs/kubernetes-job-executor.ts';
+import { LocalJobExecutor } from './jobs/local-job-executor.ts';
 import { EmbeddedSource } from './metrics/embedded/embedded-source.ts';
 import { MetricStore } from './metrics/embedded/metric-store.ts';
 import { Scraper } from './metrics/embedded/scraper.ts';
@@ -32,6 +37,8 @@ import type { MetricsSource } from './metrics/metrics-source.ts';
 import { PrometheusSource } from './metrics/prometheus-source.ts';
 import type { Logger } from './observability/logger.ts';
 import { AssistantMetrics } from './observability/metrics.ts';
+import { compressionCommands } from './optimization/compression-commands.ts';
+import { Optimizations } from './optimization/optimization-service.ts';
 import { Redactor } from './security/secret-redactor.ts';
 import { ChangeEventRepository } from './store/change-event-repository.ts';
 import { type Db, openDatabase } from './store/database.ts';
@@ -46,7 +53,11 @@ export interface Assistant {
   /** Where proposal outcomes are told (a surface sets it: Slack posts in the thread). */
   setNotifier(notify: ThreadNotifier): void;
   /** Reports proposals a previous process left executing as interrupted; call once a surface can tell their threads. */
+  /** Marks proposals and jobs a previous process left running as interrupted (the service does this at start). */
   recover(): Promise<Proposal[]>;
+  jobs: JobRunner;
+  /** Where job progress goes: Slack edits one message per job; the terminal prints it. */
+  setJobNotifier(notify: JobNotifier): void;
   db: Db;
   metrics: AssistantMetrics;
   metricsSource: MetricsSource;
@@ -66,6 +77,13 @@ export interface Assistant {
 }
 
 /** Kubernetes from KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
+function jobExecutor(config: Config): JobExecutor {
+  if (config.JOB_BACKEND === 'local') return new LocalJobExecutor();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return new KubernetesJobExecutor({ kubeConfig, namespace: config.KUBE_NAMESPACE });
+}
+
 function kubernetesBackend(config: Config): KubernetesBackend {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
@@ -170,8 +188,9 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
 
     const history = new DeploymentHistory(db);
     for (const member of fleet?.members ?? []) history.seed({ ...member.deployment, replicas: 1 }, 'demo');
+    const backend = config.DEPLOY_BACKEND === 'kubernetes' ? kubernetesBackend(config) : runtime;
     const rollouts = new RolloutService({
-      backend: config.DEPLOY_BACKEND === 'kubernetes' ? kubernetesBackend(config) : runtime,
+      backend,
       history,
       // The fleet, its traffic and the scraper follow a finished rollout.
       onRolledOut: async (spec, urls) => {
@@ -192,6 +211,26 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       files: () =>
         registry.names().map((deployment) => ({ deployment, path: join(config.DATA_DIR, 'demo', 'logs', `${deployment}.log`) })),
     });
+    const jobRepository = new JobRepository(db);
+    const proposals = new ProposalRepository(db);
+    const optimizations = new Optimizations({
+      jobs: jobRepository,
+      history,
+      registry,
+      proposals,
+      executor: jobExecutor(config),
+      commands: compressionCommands(config),
+      artifactDir: join(config.DATA_DIR, 'artifacts'),
+      backend,
+      chartDir: join(config.DATA_DIR, 'charts'),
+    });
+    let notifyJob: JobNotifier = async (threadId, key, text, final) => logger.info({ thread: threadId, job: key, final }, text);
+    const jobs = new JobRunner({
+      jobs: jobRepository,
+      handlers: optimizations.handlers(),
+      logger,
+      notify: (threadId, key, text, final) => notifyJob(threadId, key, text, final),
+    });
     const tools = createToolCatalogue({
       metrics: metricsSource,
       deployments: registry,
@@ -201,12 +240,13 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       audit,
       logs,
       changeEvents: changeFeed(new ChangeEventRepository(db), history),
+      optimizations,
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
     let notify: ThreadNotifier = async (threadId, text, kind) => logger.info({ thread: threadId, kind }, text);
     const approvals = new Approvals({
       policy: loadPolicy(config.APPROVAL_POLICY_FILE ?? DEFAULT_POLICY_FILE),
-      proposals: new ProposalRepository(db),
+      proposals,
       audit,
       executor,
       logger,
@@ -214,6 +254,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       ...(overrides.now ? { now: overrides.now } : {}),
     });
     executor.useGate(approvals.gate);
+    optimizations.attach(jobs, (name, args, context) => executor.execute(name, args, context));
     expiryTimer = setInterval(() => void approvals.expireDue(), 60_000);
     expiryTimer.unref();
     const chosen = overrides.model ?? createChatModel(config, () => registry.names());
@@ -245,7 +286,14 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       setNotifier: (next) => {
         notify = next;
       },
-      recover: () => approvals.recoverInterrupted(),
+      recover: async () => {
+        await jobs.recover();
+        return approvals.recoverInterrupted();
+      },
+      jobs,
+      setJobNotifier: (next) => {
+        notifyJob = next;
+      },
       db,
       metrics,
       metricsSource,
@@ -260,6 +308,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       provider: chosen.provider,
       modelName: chosen.modelName,
       close: async () => {
+        await jobs.close();
         await stopBackground();
         db.close();
       },

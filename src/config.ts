@@ -68,6 +68,18 @@ const envSchema = z.object({
     .min(1)
     .includes('{port}', { error: 'must contain {port}, where the server is told which port to listen on' })
     .optional(),
+  JOB_BACKEND: z.enum(['local', 'kubernetes'], { error: 'must be "local" or "kubernetes"' }).optional(),
+  JOB_IMAGE: z.string().min(1).optional(),
+  QUANTIZE_COMMAND: z
+    .string()
+    .min(1)
+    .includes('{output}', { error: 'must contain {output}, where the compressed model is written' })
+    .optional(),
+  DISTILL_COMMAND: z
+    .string()
+    .min(1)
+    .includes('{output}', { error: 'must contain {output}, where the student is written' })
+    .optional(),
   DEMO: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
   DEMO_SEED: integer(0, 2 ** 31 - 1).default(42),
   DEMO_BACKFILL_DAYS: integer(0, 90).default(14),
@@ -126,8 +138,9 @@ const envSchema = z.object({
 
 type RawEnv = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<RawEnv, 'LLM_PROVIDER' | 'LOG_SOURCE'> {
+export interface Config extends Omit<RawEnv, 'LLM_PROVIDER' | 'LOG_SOURCE' | 'JOB_BACKEND'> {
   LLM_PROVIDER: 'offline' | 'openai';
+  JOB_BACKEND: 'local' | 'kubernetes';
   LOG_SOURCE: 'file' | 'loki' | 'kubernetes';
   DATA_DIR: string;
 }
@@ -191,8 +204,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(raw.LOKI_USERNAME) !== Boolean(raw.LOKI_PASSWORD)) {
     problems.push('LOKI_USERNAME and LOKI_PASSWORD: basic auth needs both');
   }
+  const jobBackend = raw.JOB_BACKEND ?? raw.DEPLOY_BACKEND;
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...raw, LLM_PROVIDER: provider, LOG_SOURCE: logSource, DATA_DIR: resolve(raw.DATA_DIR) };
+  return {
+    ...raw,
+    LLM_PROVIDER: provider,
+    LOG_SOURCE: logSource,
+    JOB_BACKEND: jobBackend,
+    DATA_DIR: resolve(raw.DATA_DIR),
+  };
 }
 
 /** Reads `.env` from the working directory into `process.env` when present; real env vars win. */

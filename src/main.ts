@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   let slack: SlackSurface | undefined;
   try {
     slack = slackMode ? await createSlackSurface(config, assistant, logger, decisionsOf(assistant.approvals)) : undefined;
-    if (slack) assistant.setNotifier(slack.notify);
+    if (slack) {
+      assistant.setNotifier(slack.notify);
+      assistant.setJobNotifier(slack.jobProgress);
+    }
   } catch (error) {
     await assistant.close();
     throw error;
@@ -124,6 +127,9 @@ async function main(): Promise<void> {
     // The terminal's own /approve prints its outcome; the rest (progress, interruptions, expiries) is printed here.
     assistant.setNotifier(async (threadId, text, kind) => {
       if (threadId.startsWith('local:') && kind !== 'outcome') process.stdout.write(`\n${text}\n`);
+    });
+    assistant.setJobNotifier(async (threadId, _key, text) => {
+      if (threadId.startsWith('local:')) process.stdout.write(`\n${text}\n`);
     });
     await runTerminalChat({
       conversation: assistant.conversation,

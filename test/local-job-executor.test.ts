@@ -35,6 +35,27 @@ async function stillRunningAfterWait(pid: number): Promise<boolean> {
 }
 
 describe('local job executor', () => {
+  it("keeps the assistant's own credentials out of a job's environment, and passes the rest", async () => {
+    const saved = { SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN, HF_TOKEN: process.env.HF_TOKEN };
+    process.env.SLACK_BOT_TOKEN = 'xoxb-not-for-jobs';
+    process.env.HF_TOKEN = 'hf_for_the_download';
+    try {
+      const log = collect();
+      const outcome = await new LocalJobExecutor().run(
+        'env',
+        node('console.log(process.env.SLACK_BOT_TOKEN ?? "absent", process.env.HF_TOKEN)'),
+        { signal: new AbortController().signal, onLog: log.onLog },
+      );
+      expect(outcome.ok).toBe(true);
+      expect(log.lines).toEqual(['absent hf_for_the_download']);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('streams stdout and stderr lines in the order printed, progress-bar steps and a final partial line included', async () => {
     const executor = new LocalJobExecutor();
     const log = collect();

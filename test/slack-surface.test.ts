@@ -24,6 +24,7 @@ beforeAll(async () => {
   assistant = await testAssistant(env, { demoTraffic: false });
   const surface = await createSlackSurface(assistant.config, assistant, silentLogger, decisionsOf(assistant.approvals));
   assistant.setNotifier(surface.notify);
+  assistant.setJobNotifier(surface.jobProgress);
   server = createHttpServer({
     metrics: assistant.metrics,
     logger: silentLogger,
@@ -239,6 +240,34 @@ describe('Slack surface over HTTP (Bolt)', () => {
     expect(done.body.thread_ts).toBe('1764400900.000100');
     expect(done.body.text).toMatch(/qwen2-7b v2 serves in prod on 1 replica/);
   }, 60_000);
+
+  it("posts a job's progress as one message in the thread and edits it until the result", async () => {
+    const since = slack.calls.length;
+    const mention = {
+      ...fixture('app_mention'),
+      event_id: 'Ev0JOB1',
+      event: { ...fixture('app_mention').event, ts: '1764401000.000100', text: '<@U0BOT> quantize qwen2-7b to int8 in dev' },
+    };
+    await sendEvent(mention);
+    const first = await slack.waitFor(
+      'chat.postMessage',
+      (c) => String(c.body.text).startsWith('Job 1 (quantize qwen2-7b, dev)'),
+      30_000,
+      since,
+    );
+    expect(first.body.thread_ts).toBe('1764401000.000100');
+    const finished = await slack.waitFor(
+      'chat.update',
+      (c) => c.body.ts === first.ts && String(c.body.text).includes('finished: qwen2-7b-int8 against qwen2-7b'),
+      90_000,
+      since,
+    );
+    expect(finished.body.text).toMatch(/accuracy\s+\d+% \(\d+\/20\)/);
+    const jobMessages = slack.calls.slice(since).filter((c) => String(c.body.text).startsWith('Job 1 ('));
+    expect(jobMessages.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    expect(jobMessages.filter((c) => c.method === 'chat.update').every((c) => c.body.ts === first.ts)).toBe(true);
+    expect(jobMessages.some((c) => /\[█+░*\] \d+%/.test(String(c.body.text)))).toBe(true);
+  }, 120_000);
 
   it('publishes the App Home with the deployments', async () => {
     const since = slack.calls.length;

@@ -23,6 +23,14 @@ export default (services: ToolServices) => {
       gpu_type: gpuType.optional(),
       gpu_count: z.number().int().min(1).max(16).optional().describe('GPUs per replica'),
       quantization: z.string().trim().min(1).optional().describe('Quantisation, e.g. "awq", "fp8"'),
+      model_id: z
+        .string()
+        .trim()
+        .min(1)
+        .optional()
+        .describe('Catalogue model served, when the deployment name is not the model (mistral-7b-awq serves mistral-7b)'),
+      max_num_seqs: z.number().int().min(1).max(4096).optional().describe('vLLM max_num_seqs'),
+      max_num_batched_tokens: z.number().int().min(256).max(1_048_576).optional().describe('vLLM max_num_batched_tokens'),
     }),
     risk: (args) => (args.environment === 'prod' ? 'dangerous' : 'write'),
     plan: async (args) => rollouts().planDeploy(args),

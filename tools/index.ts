@@ -31,8 +31,8 @@ export const createToolCatalogue = (services: ToolServices): readonly ToolDefini
   searchLogs(services),
   analyzeLogs(services),
   explainIncident(services),
-  startOptimization,
-  getJobStatus,
-  cancelJob,
+  startOptimization(services),
+  getJobStatus(services),
+  cancelJob(services),
   listAudit(services),
 ];

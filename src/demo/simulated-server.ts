@@ -6,6 +6,7 @@ import { effectsOf, type FaultEffects, type FaultName, faultName } from './fault
 import type { ServerLog } from './server-log.ts';
 import { LOG_MESSAGES } from './server-log-messages.ts';
 import { type Performance, performanceOf, type ServerConfig, stepMs } from './serving-model.ts';
+import { simulatedAnswer } from './simulated-accuracy.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
 
 export interface SimulatedServerOptions extends ServerConfig {
@@ -30,6 +31,8 @@ interface Sequence {
   prefillTokens: number;
   onToken: (text: string) => void;
   onFinish: (reason: 'stop' | 'length') => void;
+  /** Words to answer with instead of filler (the accuracy check's questions). */
+  script?: string[] | undefined;
 }
 
 const chatRequest = z.object({
@@ -291,7 +294,9 @@ export class SimulatedServer {
       `data: ${JSON.stringify({ id: requestId, object: 'chat.completion.chunk', created, model: this.options.name, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
     let text = '';
     let closed = false;
+    const answer = simulatedAnswer(promptText, this.options.model, this.performance.qualityScore);
     const sequence = this.enqueue(promptTokens, maxTokens, {
+      script: answer?.split(' '),
       onToken: (token) => {
         if (closed) return;
         if (stream) {
@@ -340,14 +345,18 @@ export class SimulatedServer {
     });
   }
 
-  private enqueue(promptTokens: number, maxTokens: number, callbacks: Pick<Sequence, 'onToken' | 'onFinish'>): Sequence {
+  private enqueue(
+    promptTokens: number,
+    maxTokens: number,
+    callbacks: Pick<Sequence, 'onToken' | 'onFinish' | 'script'>,
+  ): Sequence {
     // Most answers end on their own before max_tokens; lengths vary the way chat answers do.
     const natural = Math.max(1, Math.round(this.random.logNormal(Math.min(maxTokens * 0.8, 220), 0.5)));
     const sequence: Sequence = {
       id: this.nextId++,
       promptTokens,
       maxTokens,
-      targetTokens: Math.min(natural, maxTokens),
+      targetTokens: Math.min(callbacks.script?.length ?? natural, maxTokens),
       generated: 0,
       arrivedAt: performance.now(),
       prefillTokens: promptTokens,
@@ -434,7 +443,7 @@ export class SimulatedServer {
     this.kvUsed += 1;
     this.metrics.inc('vllm:generation_tokens_total');
     this.tokensSinceStats.generation += 1;
-    sequence.onToken(` ${WORDS[sequence.generated % WORDS.length]}`);
+    sequence.onToken(` ${sequence.script?.[sequence.generated - 1] ?? WORDS[sequence.generated % WORDS.length]}`);
   }
 
   private finish(sequence: Sequence, reason: 'stop' | 'length', now: number): void {

@@ -14,6 +14,9 @@ export interface DeployArgs {
   gpu_type?: string | undefined;
   gpu_count?: number | undefined;
   quantization?: string | undefined;
+  model_id?: string | undefined;
+  max_num_seqs?: number | undefined;
+  max_num_batched_tokens?: number | undefined;
 }
 
 export interface Plan {
@@ -99,7 +102,7 @@ export class RolloutService {
   }
 
   private deploySpec(args: DeployArgs, current: DeploymentSpec | undefined): DeploymentSpec {
-    const model = findModel(args.model)?.id ?? current?.model ?? args.model;
+    const model = findModel(args.model_id ?? args.model)?.id ?? current?.model ?? args.model_id ?? args.model;
     const dtype = (
       args.quantization && (WEIGHT_DTYPES as readonly string[]).includes(args.quantization)
         ? args.quantization
@@ -122,8 +125,8 @@ export class RolloutService {
       gpuCount,
       dtype,
       replicas: args.replicas ?? current?.replicas ?? 1,
-      maxNumSeqs: current?.maxNumSeqs ?? 64,
-      maxNumBatchedTokens: current?.maxNumBatchedTokens ?? 8192,
+      maxNumSeqs: args.max_num_seqs ?? current?.maxNumSeqs ?? 64,
+      maxNumBatchedTokens: args.max_num_batched_tokens ?? current?.maxNumBatchedTokens ?? 8192,
       peakRatePerSecond: current?.peakRatePerSecond ?? 1,
     };
   }

@@ -40,7 +40,7 @@ export class LocalJobExecutor implements JobExecutor {
       // Its own process group, so cancelling also stops the workers it forks (data loaders, shells).
       const child = spawn(file, args, {
         cwd: command.workDir,
-        env: { ...process.env, ...command.env },
+        env: { ...withoutAssistantSecrets(process.env), ...command.env },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
@@ -112,4 +112,12 @@ function spawnFailure(error: NodeJS.ErrnoException, file: string, workDir: strin
   if (error.code === 'ENOENT') return `command not found: ${file}`;
   if (error.code === 'EACCES') return `permission denied: ${file} is not executable`;
   return `could not start ${file}: ${error.message}`;
+}
+
+/** The assistant's own credentials stay with it: a job's command gets the rest of the environment (HF_TOKEN, CUDA settings, PATH). */
+const ASSISTANT_SECRETS =
+  /^(SLACK_|OPENAI_API_KEY$|ALERTMANAGER_TOKEN$|PROMETHEUS_(BEARER_TOKEN|USERNAME|PASSWORD)$|LOKI_(BEARER_TOKEN|USERNAME|PASSWORD)$)/;
+
+export function withoutAssistantSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !ASSISTANT_SECRETS.test(key)));
 }

@@ -23,6 +23,7 @@ export interface Entities {
   logLevel?: 'error' | 'warn';
   sloTtftMs?: number;
   sloTpotMs?: number;
+  trials?: number;
 }
 
 const NUMBER_WORDS: Record<string, number> = {
@@ -330,6 +331,8 @@ export function extractEntities(original: string, knownDeployments: readonly str
       text,
     );
   if (tpotSlo) entities.sloTpotMs = Number(tpotSlo[1]) * (tpotSlo[2] === 's' ? 1000 : 1);
+  const trials = /(\d+)\s*(?:trials|tries|configs|configurations|次试验|组配置)/.exec(text);
+  if (trials) entities.trials = Number(trials[1]);
 
   return entities;
 }

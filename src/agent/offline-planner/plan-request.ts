@@ -158,6 +158,18 @@ const RULES: Rule[] = [
             : undefined,
         slo_p95_ttft_ms: e.sloTtftMs,
         slo_p95_tpot_ms: e.sloTpotMs,
+        environment: e.environment,
+        trials: kind === 'tune' ? e.trials : undefined,
+        optimizer:
+          kind === 'tune'
+            ? /\bgenetic|\bga\b|遗传/.test(t)
+              ? 'genetic'
+              : /\brandom\b|随机/.test(t)
+                ? 'random'
+                : /\bbayes|贝叶斯/.test(t)
+                  ? 'bayesian'
+                  : undefined
+            : undefined,
       });
     },
   },

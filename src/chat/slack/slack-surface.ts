@@ -4,6 +4,7 @@ import type { Assistant } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { AppError, describeError } from '../../errors.ts';
 import type { IncidentChannel } from '../../incidents/incident-service.ts';
+import type { JobNotifier } from '../../jobs/job-runner.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { SlackRepository } from '../../store/slack-repository.ts';
 import { answerInThread } from './answer-in-thread.ts';
@@ -19,6 +20,8 @@ export interface SlackSurface {
   incidentChannel: (channel: string) => IncidentChannel;
   /** Posts into a conversation's Slack thread (`slack:CHANNEL:TS` or `slack:CHANNEL`); other threads are not Slack's. */
   notify: (threadId: string, text: string) => Promise<void>;
+  /** A job's progress as one message in its thread: posted once, then edited. */
+  jobProgress: JobNotifier;
   /** HTTP mode: the handler for `/slack/events` on the assistant's one port. */
   requestListener?: RequestListener;
   start(): Promise<void>;
@@ -84,6 +87,8 @@ export async function createSlackSurface(
     logger.error({ err: error, code: (error as { code?: string }).code }, 'Slack listener failed');
   });
   deps.slack.pruneDeliveries(new Date(Date.now() - 86_400_000));
+  // Each job's progress message, to edit in place; a restart posts a fresh one.
+  const jobMessages = new Map<string, { channel: string; ts: string }>();
 
   return {
     mode: receiver ? 'http' : 'socket',
@@ -108,6 +113,17 @@ export async function createSlackSurface(
         });
       },
     }),
+    jobProgress: async (threadId, key, text) => {
+      const [surface, channel, threadTs] = threadId.split(':');
+      if (surface !== 'slack' || !channel) return;
+      const posted = jobMessages.get(key);
+      if (posted) {
+        await app.client.chat.update({ channel: posted.channel, ts: posted.ts, text });
+        return;
+      }
+      const reply = await app.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      if (reply.ts) jobMessages.set(key, { channel, ts: reply.ts });
+    },
     notify: async (threadId, text) => {
       const [surface, channel, threadTs] = threadId.split(':');
       if (surface !== 'slack' || !channel) return;

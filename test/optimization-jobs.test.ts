@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { progressBar } from '../src/jobs/progress-bar.ts';
+import { testAssistant } from './support/test-assistant.ts';
+
+type TestAssistant = Awaited<ReturnType<typeof testAssistant>>;
+const open: TestAssistant[] = [];
+afterEach(async () => {
+  for (const assistant of open.splice(0)) await assistant.dispose();
+});
+
+/** A demo assistant whose job messages are recorded as Slack would show them: one message per job, edited. */
+async function demoWithJobMessages(env: Record<string, string> = {}) {
+  const assistant = await testAssistant({ DEMO: 'on', DEMO_BACKFILL_DAYS: '0', ...env }, { demoTraffic: false });
+  open.push(assistant);
+  const edits: Array<{ key: string; text: string; final: boolean }> = [];
+  assistant.setJobNotifier(async (_threadId, key, text, final) => {
+    edits.push({ key, text, final });
+  });
+  return { assistant, edits };
+}
+
+const ask = (assistant: TestAssistant, text: string, userId = 'U0ALICE', threadId = 'slack:C1:100.1') =>
+  assistant.conversation.handle({ surface: 'test', threadId, userId, text });
+
+describe('optimisation jobs', () => {
+  it('quantizes mistral-7b on the demo fleet: proposal, approval, progress in the thread, staging deploy, comparison', async () => {
+    const { assistant, edits } = await demoWithJobMessages();
+    const reply = await ask(assistant, 'quantize mistral-7b to awq');
+    const run = reply.toolRuns[0];
+    expect(run?.tool).toBe('start_optimization');
+    expect(run?.result.status, reply.text).toBe('proposal');
+    expect(reply.text).toContain('Quantize mistral-7b (mistral-7b, bf16) to awq as a local job');
+    expect(reply.text).toContain('run-compression.ts quantize --model mistral-7b --method awq --output');
+
+    const proposalId = (run as { result: { proposalId: number } }).result.proposalId;
+    const decided = await assistant.approvals.decide({ proposalId, decision: 'approve', userId: 'U0MLP' });
+    expect(decided.text).toMatch(/Job 1 started: quantize mistral-7b/);
+
+    const job = await assistant.jobs.wait(1);
+    expect(job.state, job.error).toBe('succeeded');
+    // One message per job, edited as it goes: a progress bar while running, the report at the end.
+    expect(new Set(edits.map((e) => e.key))).toEqual(new Set(['job-1']));
+    expect(
+      edits.some((e) => /^Job 1 \(quantize mistral-7b, staging\): \[█+░*\] \d+% quantize: Calibrating: \d+%/.test(e.text)),
+    ).toBe(true);
+    const last = edits.at(-1);
+    expect(last?.final).toBe(true);
+    expect(last?.text).toContain('Job 1 (quantize mistral-7b, staging) finished: mistral-7b-awq against mistral-7b:');
+    expect(last?.text).toMatch(/weights\s+13\.5 GiB\s+3\.\d GiB \(-7\d%, better\)/);
+    expect(last?.text).toMatch(/throughput\s+\d+ tokens\/s\s+\d+ tokens\/s \(\+\d+%, better\)/);
+    expect(last?.text).toMatch(/accuracy\s+9\d% \(1\d\/20\)\s+\d+% \(\d+\/20\)/);
+    // The candidate really serves in staging next to the baseline.
+    expect(assistant.deployments.names()).toContain('mistral-7b-awq');
+    const status = await ask(assistant, 'status of job 1');
+    expect(status.toolRuns[0]?.tool).toBe('get_job_status');
+    expect(status.text).toContain('finished');
+  }, 120_000);
+
+  it('distills into a student, deploys it next to the teacher and compares them', async () => {
+    const { assistant, edits } = await demoWithJobMessages();
+    const reply = await ask(assistant, 'distill qwen2-7b into phi-3-mini in dev');
+    expect(reply.toolRuns[0]?.args).toMatchObject({ kind: 'distill', deployment: 'qwen2-7b', student: 'phi-3-mini' });
+    const job = await assistant.jobs.wait(1);
+    expect(job.state, job.error).toBe('succeeded');
+    const text = edits.at(-1)?.text ?? '';
+    expect(text).toContain('qwen2-7b-distilled-phi-3-mini against qwen2-7b:');
+    expect(text).toMatch(/weights\s+7\.1 GiB\s+3\.\d GiB/);
+    expect(text).toMatch(/GPUs\s+1 × L4\s+\d × L4/); // the same GPU type; as many as the student needs
+    expect(assistant.deployments.names()).toContain('qwen2-7b-distilled-phi-3-mini');
+  }, 120_000);
+
+  it('reports a failed job with its last log lines', async () => {
+    const failing = `${process.execPath} -e console.log("loading_weights");console.error("torch.OutOfMemoryError:_CUDA_out_of_memory");process.exit(3) {output}`;
+    const { assistant, edits } = await demoWithJobMessages({ QUANTIZE_COMMAND: failing });
+    const reply = await ask(assistant, 'quantize qwen2-7b to fp8 in dev');
+    expect(reply.toolRuns[0]?.result.status, reply.text).toBe('ok'); // dev: no approval needed
+    const job = await assistant.jobs.wait(1);
+    expect(job.state).toBe('failed');
+    expect(job.error).toContain('the quantize command failed: exit code 3');
+    const last = edits.at(-1)?.text ?? '';
+    expect(last).toContain('Job 1 (quantize qwen2-7b, dev) FAILED');
+    expect(last).toContain('torch.OutOfMemoryError:_CUDA_out_of_memory');
+  }, 60_000);
+
+  it('cancels a running job: the command is stopped and the thread told who cancelled it', async () => {
+    const slow = `${process.execPath} -e setInterval(()=>console.log("step"),100) {output}`;
+    const { assistant, edits } = await demoWithJobMessages({ QUANTIZE_COMMAND: slow });
+    await ask(assistant, 'quantize qwen2-7b to int8 in dev');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(assistant.jobs).toBeDefined();
+    const cancel = await ask(assistant, 'cancel job 1', 'U0BOB');
+    expect(cancel.toolRuns[0]?.result.status, cancel.text).toBe('ok');
+    const job = await assistant.jobs.wait(1);
+    expect(job.state).toBe('cancelled');
+    expect(job.cancelledBy).toBe('U0BOB');
+    expect(edits.at(-1)?.text).toMatch(/^Job 1 \(quantize qwen2-7b, dev\) was cancelled by U0BOB/);
+    const again = await ask(assistant, 'cancel job 1', 'U0BOB');
+    expect(again.text).toContain('Job 1 already cancelled; nothing to cancel.');
+  }, 60_000);
+
+  it('draws a progress bar', () => {
+    expect(progressBar(0)).toBe('[░░░░░░░░░░░░░░░░] 0%');
+    expect(progressBar(0.5)).toBe('[████████░░░░░░░░] 50%');
+    expect(progressBar(2)).toBe('[████████████████] 100%');
+  });
+});
+
+describe('tuning jobs', () => {
+  it('tunes the serving config: trials deployed and load-tested, trade-off table, chart, and a proposal to apply the best', async () => {
+    const { assistant, edits } = await demoWithJobMessages();
+    const reply = await ask(assistant, 'tune mistral-7b for throughput with 4 trials in dev, genetic');
+    expect(reply.toolRuns[0]?.args).toMatchObject({ kind: 'tune', trials: 4, optimizer: 'genetic', environment: 'dev' });
+    expect(reply.toolRuns[0]?.result.status, reply.text).toBe('ok');
+    const job = await assistant.jobs.wait(1);
+    expect(job.state, job.error).toBe('succeeded');
+    const text = edits.at(-1)?.text ?? '';
+    expect(text).toMatch(
+      /^Job 1 \(tune mistral-7b, dev\) finished: Best of 4 trials: max_num_seqs=\d+ max_num_batched_tokens=\d+ tp=\d [a-z0-9]+ → \d+ tokens\/s/,
+    );
+    expect(text).toMatch(/\ntrial\s+max_num_seqs\s+batched_tokens\s+tp\s+quant\s+tokens\/s/);
+    expect(text).toMatch(/\nnow\s+48\s+/); // the current config, measured first
+    expect(text).toMatch(/Chart: .*job-1-tuning-trials.*\.png/);
+    // Applying the best config is a prod deploy: a proposal someone approves.
+    expect(text).toMatch(/To apply it: Proposal 1 awaits approval by group:sre .*Deploy mistral-7b v4-tuned to prod/);
+    expect(assistant.approvals.open().map((p) => p.tool)).toEqual(['deploy_model']);
+    // Progress went to one message, trial by trial.
+    expect(edits.some((e) => /\[█+░*\] \d+% trial \d\/4: max_num_seqs=/.test(e.text))).toBe(true);
+  }, 180_000);
+});
