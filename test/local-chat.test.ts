@@ -45,7 +45,7 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
     }
   });
 
-  it('says plainly when a catalogued capability is not built yet', async () => {
+  it('says plainly what is wrong when an action cannot be done', async () => {
     const assistant = await testAssistant();
     try {
       const reply = await assistant.conversation.handle({
@@ -54,7 +54,8 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
         userId: 'u',
         text: 'cancel job 12',
       });
-      expect(reply.text).toBe('cancel_job is not available yet in this release. I can plan it, but I cannot run it yet.');
+      expect(reply.toolRuns[0]?.tool).toBe('cancel_job');
+      expect(reply.text).toContain('There is no job 12.');
     } finally {
       await assistant.dispose();
     }

@@ -81,8 +81,14 @@ describe('tool executor', () => {
   });
 
   it('answers that a catalogued tool without a handler is not available yet', async () => {
-    const result = await executor().executor.execute('get_job_status', { job_id: 1 }, context);
-    expect(result).toEqual({ status: 'unavailable', summary: 'get_job_status is not available yet in this release.' });
+    const planned = defineTool({
+      name: 'planned_tool',
+      description: 'declared, not built',
+      input: z.object({}),
+      risk: () => 'read',
+    });
+    const result = await executor([planned]).executor.execute('planned_tool', {}, context);
+    expect(result).toEqual({ status: 'unavailable', summary: 'planned_tool is not available yet in this release.' });
   });
 
   it('names each wrong field', async () => {

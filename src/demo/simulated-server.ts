@@ -44,6 +44,8 @@ const chatRequest = z.object({
   max_completion_tokens: z.number().int().positive().optional(),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).optional(),
+  /** vLLM's extension: generate exactly max_tokens (benchmarks use it). */
+  ignore_eos: z.boolean().optional(),
 });
 
 const WORDS = [
@@ -297,6 +299,7 @@ export class SimulatedServer {
     const answer = simulatedAnswer(promptText, this.options.model, this.performance.qualityScore);
     const sequence = this.enqueue(promptTokens, maxTokens, {
       script: answer?.split(' '),
+      ignoreEos: body.ignore_eos === true,
       onToken: (token) => {
         if (closed) return;
         if (stream) {
@@ -348,7 +351,7 @@ export class SimulatedServer {
   private enqueue(
     promptTokens: number,
     maxTokens: number,
-    callbacks: Pick<Sequence, 'onToken' | 'onFinish' | 'script'>,
+    callbacks: Pick<Sequence, 'onToken' | 'onFinish' | 'script'> & { ignoreEos?: boolean },
   ): Sequence {
     // Most answers end on their own before max_tokens; lengths vary the way chat answers do.
     const natural = Math.max(1, Math.round(this.random.logNormal(Math.min(maxTokens * 0.8, 220), 0.5)));
@@ -356,7 +359,7 @@ export class SimulatedServer {
       id: this.nextId++,
       promptTokens,
       maxTokens,
-      targetTokens: Math.min(callbacks.script?.length ?? natural, maxTokens),
+      targetTokens: callbacks.ignoreEos ? maxTokens : Math.min(callbacks.script?.length ?? natural, maxTokens),
       generated: 0,
       arrivedAt: performance.now(),
       prefillTokens: promptTokens,

@@ -1,14 +1,18 @@
 import { deriveSeed, Random } from '../../random/seeded-random.ts';
 import type { BestTrial, Optimizer, Trial } from './optimizer.ts';
 import type { Config, SearchSpace } from './search-space.ts';
-import { squaredDistance } from './space-filling.ts';
+import { pickSpreadOut, squaredDistance } from './space-filling.ts';
 import { TrialHistory } from './trial-history.ts';
 
 export interface GeneticOptions {
   seed?: number;
   /** Configs in the population. Default 8. */
   population?: number;
-  /** Contestants per tournament. Default 3. */
+  /**
+   * Contestants per tournament. Default 8, the population size: with 20 trials there is no time
+   * for weak parents (measured on the serving problems: 3 → 71-74% of seeds within 5% of the
+   * optimum in 20 trials, 8 → 84-87%).
+   */
   tournament?: number;
   /** Chance that each knob of a child mutates. Default 1 / number of knobs. */
   mutationRate?: number;
@@ -40,9 +44,10 @@ export class GeneticOptimizer implements Optimizer {
     this.history = new TrialHistory(space);
     this.random = new Random(deriveSeed(options.seed ?? 0, 'genetic'));
     this.size = Math.max(2, options.population ?? 8);
-    this.tournament = Math.max(1, options.tournament ?? 3);
+    this.tournament = Math.max(1, options.tournament ?? 8);
     this.mutationRate = options.mutationRate ?? 1 / space.knobs.length;
   }
+
 
   suggest(): Config | undefined {
     const config = this.population.length < this.size ? this.randomUntaken() : this.breedNovel();
@@ -74,9 +79,10 @@ export class GeneticOptimizer implements Optimizer {
     if (fitness(trial) >= fitness(this.population[worst] as Trial)) this.population[worst] = trial;
   }
 
+  /** The first population is spread over the space (a maximin design), not left to chance. */
   private randomUntaken(): Config | undefined {
     const candidates = this.history.untaken();
-    return candidates[Math.floor(this.random.next() * candidates.length)];
+    return pickSpreadOut(this.space, candidates, this.history.taken(), this.random);
   }
 
   private breedNovel(): Config | undefined {
