@@ -48,7 +48,6 @@ export class GeneticOptimizer implements Optimizer {
     this.mutationRate = options.mutationRate ?? 1 / space.knobs.length;
   }
 
-
   suggest(): Config | undefined {
     const config = this.population.length < this.size ? this.randomUntaken() : this.breedNovel();
     if (!config) return undefined;
