@@ -244,6 +244,22 @@ describe('explain_incident on the demo fleet', () => {
     expect(tpot).toMatchObject({ direction: 'up', end: expect.any(String) }); // recovered at the rollback
   }, 60_000);
 
+  it('finds the incident in a long range first, so daily traffic rhythms are not mistaken for causes', async () => {
+    const assistant = await testAssistant({ DEMO: 'on', DEMO_BACKFILL_DAYS: '10' }, { demoTraffic: false });
+    open.push(assistant);
+    const reply = await assistant.conversation.handle({
+      surface: 'test',
+      threadId: 't:long',
+      userId: 'U0ALICE',
+      text: 'why was mistral-7b slow in the last 4d?',
+    });
+    expect(reply.toolRuns[0]?.args).toMatchObject({ deployment: 'mistral-7b', range: 'last 4d' });
+    const [top] = (reply.toolRuns[0] as { result: { data: { hypotheses: Hypothesis[] } } }).result.data.hypotheses;
+    expect(top?.kind, reply.text).toBe('deployment_change');
+    expect(reply.text).toContain('deploy mistral-7b v5 (was v4)');
+    expect(reply.text).toMatch(/\(the strongest anomaly in last 4d\)/);
+  }, 60_000);
+
   it('the offline planner asks explain_incident for "why is X slow?" and narrates only its ranking', async () => {
     const { assistant, now, start } = await incidentScenario('bad_deploy', { minutes: 40 });
     open.push(assistant);

@@ -276,6 +276,7 @@ describe('Slack surface over HTTP (Bolt)', () => {
     expect(view.body.user_id).toBe('U0ALICE');
     const text = JSON.stringify(view.body.view);
     for (const name of ['llama-3-8b', 'mistral-7b', 'qwen2-7b', 'Open proposals', 'Recent jobs']) expect(text).toContain(name);
+    expect(text).toContain('Job 1 (quantize qwen2-7b, dev) finished'); // the job an earlier test ran
   });
 
   it('rejects forged signatures, stale timestamps and malformed bodies, with no side effect', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AnomalyInterval, createDetector, findAnomalousIntervals } from '../src/analysis/anomaly/index.ts';
 import { type Hypothesis, type RcaSeries, rankHypotheses } from '../src/analysis/rca/index.ts';
 import { AppError } from '../src/errors.ts';
 import { LATENCY_KINDS, type MetricKind } from '../src/metrics/curated-metrics.ts';
@@ -23,6 +24,10 @@ const MIN_BASELINE_MS = 3 * 3_600_000;
 const MAX_BASELINE_MS = 86_400_000;
 const MAX_POINTS = 600;
 const MAX_LOG_LINES = 200_000;
+const LONG_RANGE_MS = 6 * 3_600_000;
+/** What the anomaly detectors watch to find an incident in a long range, and the history they learn from. */
+const SYMPTOM_METRICS: MetricKind[] = ['tpot', 'ttft', 'e2e_latency', 'error_rate'];
+const WARM_UP_MS = 2 * 86_400_000;
 
 export default (services: ToolServices) =>
   defineTool({
@@ -36,7 +41,13 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context) => {
-      const range = parseTimeRange(args.range, context.now);
+      const asked = parseTimeRange(args.range, context.now);
+      // A long range holds daily and weekly rhythms that look like level shifts: the seasonal anomaly
+      // detectors find the incident in it first, and the engine looks at the hours around that.
+      const range =
+        asked.end.getTime() - asked.start.getTime() > LONG_RANGE_MS
+          ? ((await incidentWindow(services, args.deployment, asked)) ?? asked)
+          : asked;
       const span = range.end.getTime() - range.start.getTime();
       const from = new Date(range.start.getTime() - Math.min(MAX_BASELINE_MS, Math.max(MIN_BASELINE_MS, 2 * span)));
       const total = (range.end.getTime() - from.getTime()) / 1000;
@@ -132,4 +143,50 @@ function proposalHint(h: Hypothesis): string {
   if (h.action.tool === 'scale_deployment')
     return ` Say "scale ${String(args.deployment)} to ${String(args.replicas)} replicas" to propose it.`;
   return '';
+}
+
+/** The strongest anomaly of the deployment's latency or errors in the range, widened by 30 minutes each side. */
+async function incidentWindow(
+  services: ToolServices,
+  deployment: string,
+  range: { start: Date; end: Date; label: string },
+): Promise<{ start: Date; end: Date; label: string } | undefined> {
+  const from = range.start.getTime();
+  const to = range.end.getTime();
+  const scrape = services.scrapeIntervalSeconds;
+  const step = Math.max(scrape, Math.ceil((to - from) / 1000 / MAX_POINTS / scrape) * scrape);
+  let strongest: AnomalyInterval | undefined;
+  for (const kind of SYMPTOM_METRICS) {
+    let answer: Awaited<ReturnType<ToolServices['metrics']['curated']>>;
+    try {
+      answer = await services.metrics.curated({
+        kind,
+        deployment,
+        start: new Date(from - Math.max(WARM_UP_MS, 720 * step * 1000)),
+        end: range.end,
+        stepSeconds: step,
+        quantile: LATENCY_KINDS.includes(kind) ? 0.95 : undefined,
+      });
+    } catch {
+      continue; // a metric the servers do not expose
+    }
+    for (const series of answer.series) {
+      const detector = createDetector('combined');
+      const scored = series.points.map((point) => {
+        const score = detector.update(point.t * 1000, point.v);
+        return { t: point.t * 1000, value: point.v, score, level: detector.last.level, baseline: detector.last.baseline };
+      });
+      for (const interval of findAnomalousIntervals(scored, { metric: kind, maxGap: 3 })) {
+        if (interval.end < from || interval.direction !== 'up') continue;
+        if (!strongest || interval.peakScore > strongest.peakScore) strongest = interval;
+      }
+    }
+  }
+  if (!strongest) return undefined;
+  const clock = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    start: new Date(Math.max(from, strongest.start - 30 * 60_000)),
+    end: new Date(Math.min(to, strongest.end + 30 * 60_000)),
+    label: `${clock(strongest.start)}–${clock(strongest.end).slice(11)} UTC (the strongest anomaly in ${range.label})`,
+  };
 }

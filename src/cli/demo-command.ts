@@ -5,6 +5,8 @@ import { FAULT_NAMES, FAULTS, faultName, type Scenario, scenarioSchema } from '.
 import { type FleetDeploymentDescription, readLiveFleet } from '../demo/fleet-file.ts';
 import { AppError, describeError } from '../errors.ts';
 import { deriveSeed } from '../random/seeded-random.ts';
+import { ChangeEventRepository } from '../store/change-event-repository.ts';
+import { openDatabase } from '../store/database.ts';
 import { parseDuration } from '../time/time-range.ts';
 
 export const DEMO_USAGE = `  demo status                  the running demo fleet: deployments, load, faults
@@ -65,6 +67,7 @@ export async function runDemoCommand(args: string[], config: Config, io: Io): Pr
       ...(durationMs ? { duration_s: durationMs / 1000 } : {}),
       ...(seed !== undefined ? { seed } : {}),
     });
+    if (fault.data === 'bad_deploy') recordSimulatedDeploy(config, target);
     io.stdout.write(
       `Injected ${fault.data} into ${target.name}${durationMs ? ` for ${values.duration}` : ' until cleared'}: ${FAULTS[fault.data].about}.\n`,
     );
@@ -92,6 +95,7 @@ export async function runDemoCommand(args: string[], config: Config, io: Io): Pr
         ...(step.duration_s ? { duration_s: step.duration_s } : {}),
         ...(seed !== undefined ? { seed } : {}),
       });
+      if (step.fault === 'bad_deploy') recordSimulatedDeploy(config, find(step.deployment));
       io.stdout.write(
         `+${step.after_s}s ${step.fault} → ${step.deployment}${step.duration_s ? ` for ${step.duration_s}s` : ''}\n`,
       );
@@ -131,4 +135,21 @@ async function admin(target: FleetDeploymentDescription, method: string, path: s
   if (!response.ok)
     throw new AppError('demo_admin_failed', `${target.name} refused ${method} ${path}: ${JSON.stringify(payload)}`);
   return payload;
+}
+
+/** A bad deploy is a deploy: the change event a real one leaves, so root-cause analysis has it to blame. */
+function recordSimulatedDeploy(config: Config, target: FleetDeploymentDescription): void {
+  const db = openDatabase(config.DATA_DIR);
+  try {
+    new ChangeEventRepository(db).add({
+      time: new Date(),
+      kind: 'deployment_change',
+      target: target.name,
+      description: `deploy ${target.name} ${target.version}-hotfix (was ${target.version}; the demo's bad_deploy fault)`,
+      actor: 'demo',
+      source: 'demo',
+    });
+  } finally {
+    db.close();
+  }
 }

@@ -95,6 +95,11 @@ const THRESHOLDS: Record<string, ShiftThresholds> = {
 };
 const DEFAULT_THRESHOLDS: ShiftThresholds = { minRatio: 1.5, minAbsolute: 0 };
 
+/** Metrics whose move is a symptom people notice, as opposed to load. */
+const SYMPTOMS = ['ttft', 'tpot', 'e2e_latency', 'queue_time', 'error_rate', 'queue_depth', 'kv_cache_usage', 'preemptions'];
+/** A surge explains an incident only if traffic rose at most this long before the symptoms. */
+const SURGE_LEAD_S = 1800;
+
 /** Changes up to an hour before the onset can be blamed; the closer, the likelier. */
 const LOOKBACK_S = 3600;
 const PROXIMITY_SCALE_S = 1200;
@@ -108,7 +113,8 @@ export function rankHypotheses(input: RcaInput): RcaResult {
     .filter((s): s is LevelShift => s !== undefined)
     .filter((s) => !input.focus || s.end >= input.focus.start.getTime() / 1000 - step);
   const own = shifts.filter((s) => s.deployment === input.deployment).sort((a, b) => a.start - b.start);
-  const onset = own[0]?.start;
+  // The onset is when the symptoms began; traffic that rose hours earlier (a daily ramp) does not set it.
+  const onset = (own.find((s) => SYMPTOMS.includes(s.metric)) ?? own[0])?.start;
   // Log lines from shortly before the onset belong to the incident (a deploy logs before its metrics move).
   // Rates lag what they measure by up to their window, so the split is a few minutes before the onset.
   const split = onset !== undefined ? new Date((onset - Math.max(3 * step, 300)) * 1000) : input.focus?.start;
@@ -193,7 +199,9 @@ function engineSlower(ctx: Context): LevelShift | undefined {
 }
 
 function surge(ctx: Context): LevelShift | undefined {
-  return moved(ctx, 'request_rate', 'up', 1.6);
+  const rate = moved(ctx, 'request_rate', 'up', 1.6);
+  if (!rate || ctx.onset === undefined) return rate;
+  return rate.start >= ctx.onset - SURGE_LEAD_S ? rate : undefined;
 }
 
 /** A deploy or config change of the deployment (or the fleet) shortly before the onset. */
@@ -278,6 +286,7 @@ function changeAction(event: RcaEvent, kind: 'deployment_change' | 'config_chang
 
 function trafficSurge(ctx: Context): Scored | undefined {
   const rate = surge(ctx);
+  // A neighbour's traffic counts only if it rose with ours.
   if (!rate || rate.ratio === null) return undefined;
   // 0.45 for a 1.6× surge, up to 0.7 at 4×.
   let score = 0.45 + 0.25 * Math.min(1, (rate.ratio - 1.6) / 2.4);

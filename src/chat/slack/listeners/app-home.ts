@@ -5,7 +5,12 @@ import type { SlackDependencies } from '../slack-dependencies.ts';
 export function registerAppHome(app: App, deps: SlackDependencies): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    const [deployments, proposals] = await Promise.all([deps.deployments.list(), deps.decisions.open()]);
+    const [deployments, proposals, jobs] = await Promise.all([
+      deps.deployments.list(),
+      deps.decisions.open(),
+      // Through the executor like any read, so the App Home says what get_job_status says.
+      deps.executor.execute('get_job_status', {}, { threadId: `slack-home:${event.user}`, userId: event.user, now: new Date() }),
+    ]);
     const blocks: types.KnownBlock[] = [
       { type: 'header', text: { type: 'plain_text', text: 'LLM Ops' } },
       { type: 'section', text: { type: 'mrkdwn', text: '*Deployments*' } },
@@ -33,7 +38,13 @@ export function registerAppHome(app: App, deps: SlackDependencies): void {
         },
       },
       { type: 'divider' },
-      { type: 'section', text: { type: 'mrkdwn', text: '*Recent jobs*\n_No optimisation jobs yet._' } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*Recent jobs*\n${jobs.status === 'ok' ? jobs.summary : `_${jobs.summary}_`}`.slice(0, 3000),
+        },
+      },
     ];
     await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: blocks.slice(0, 100) } });
   });
