@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AnomalyInterval, createDetector, findAnomalousIntervals } from '../src/analysis/anomaly/index.ts';
+import { type AnomalyInterval, anomalousIntervalsOf } from '../src/analysis/anomaly/index.ts';
 import { detectMultivariate } from '../src/analysis/anomaly/isolation-forest.ts';
 import { saveLineChart } from '../src/charts/line-chart.ts';
 import { CURATED_METRICS, LATENCY_KINDS, type MetricKind } from '../src/metrics/curated-metrics.ts';
@@ -73,12 +73,7 @@ export default (services: ToolServices) =>
         for (const series of answer.series) {
           checked++;
           seriesByKind.set(`${series.deployment}|${kind}`, series.points);
-          const detector = createDetector('combined');
-          const scored = series.points.map((point) => {
-            const score = detector.update(point.t * 1000, point.v);
-            return { t: point.t * 1000, value: point.v, score, level: detector.last.level, baseline: detector.last.baseline };
-          });
-          for (const interval of findAnomalousIntervals(scored, { metric: kind, maxGap: 3 })) {
+          for (const interval of anomalousIntervalsOf(series.points, kind)) {
             if (interval.end >= from) found.push({ ...interval, deployment: series.deployment, kind, unit: answer.unit });
           }
         }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AnomalyInterval, createDetector, findAnomalousIntervals } from '../src/analysis/anomaly/index.ts';
+import { type AnomalyInterval, anomalousIntervalsOf } from '../src/analysis/anomaly/index.ts';
 import { type Hypothesis, type RcaSeries, rankHypotheses } from '../src/analysis/rca/index.ts';
 import { AppError } from '../src/errors.ts';
 import { LATENCY_KINDS, type MetricKind } from '../src/metrics/curated-metrics.ts';
@@ -171,12 +171,7 @@ async function incidentWindow(
       continue; // a metric the servers do not expose
     }
     for (const series of answer.series) {
-      const detector = createDetector('combined');
-      const scored = series.points.map((point) => {
-        const score = detector.update(point.t * 1000, point.v);
-        return { t: point.t * 1000, value: point.v, score, level: detector.last.level, baseline: detector.last.baseline };
-      });
-      for (const interval of findAnomalousIntervals(scored, { metric: kind, maxGap: 3 })) {
+      for (const interval of anomalousIntervalsOf(series.points, kind)) {
         if (interval.end < from || interval.direction !== 'up') continue;
         if (!strongest || interval.peakScore > strongest.peakScore) strongest = interval;
       }

@@ -17,6 +17,7 @@ export {
 } from './intervals.ts';
 export { RobustZScoreDetector, type RobustZScoreOptions } from './robust-zscore.ts';
 export { DAY_MS, SeasonalDetector, type SeasonalOptions } from './seasonal.ts';
+export { anomalousIntervalsOf } from './series-intervals.ts';
 export type { AnomalyDetector, PointAssessment } from './types.ts';
 
 export const DETECTOR_NAMES = ['combined', 'robust-z', 'ewma', 'seasonal'] as const;
