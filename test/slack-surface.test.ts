@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveLineChart } from '../src/charts/line-chart.ts';
 import { decisionsOf } from '../src/chat/slack/slack-dependencies.ts';
 import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
 import { createHttpServer, listen } from '../src/http/http-server.ts';
@@ -13,6 +15,7 @@ const SECRET = 'test-signing-secret-8f3a';
 let slack: Awaited<ReturnType<typeof startFakeSlack>>;
 let assistant: Awaited<ReturnType<typeof testAssistant>>;
 let server: Server;
+let surface: Awaited<ReturnType<typeof createSlackSurface>>;
 let eventsUrl: string;
 
 const fixture = (name: string) =>
@@ -22,7 +25,7 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   const env = { DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
   assistant = await testAssistant(env, { demoTraffic: false });
-  const surface = await createSlackSurface(assistant.config, assistant, silentLogger, decisionsOf(assistant.approvals));
+  surface = await createSlackSurface(assistant.config, assistant, silentLogger, decisionsOf(assistant.approvals));
   assistant.setNotifier(surface.notify);
   assistant.setJobNotifier(surface.jobProgress);
   server = createHttpServer({
@@ -268,6 +271,39 @@ describe('Slack surface over HTTP (Bolt)', () => {
     expect(jobMessages.filter((c) => c.method === 'chat.update').every((c) => c.body.ts === first.ts)).toBe(true);
     expect(jobMessages.some((c) => /\[█+░*\] \d+%/.test(String(c.body.text)))).toBe(true);
   }, 120_000);
+
+  it("uploads a finished job's chart into its thread", async () => {
+    const since = slack.calls.length;
+    const chart = await saveLineChart(
+      {
+        title: 'trials',
+        yLabel: 'tokens/s',
+        series: [
+          {
+            name: 'trial',
+            points: [
+              { t: 1, v: 1 },
+              { t: 2, v: 3 },
+            ],
+          },
+        ],
+      },
+      join(assistant.dataDir, 'charts'),
+      'job-9-tuning-trials',
+    );
+    await surface.jobProgress(
+      'slack:C0OPS:1764401100.000100',
+      'job-9',
+      'Job 9 (tune x, dev): [████░░░░░░░░░░░░] 25% trial 1/4',
+      false,
+    );
+    await surface.jobProgress('slack:C0OPS:1764401100.000100', 'job-9', `Job 9 (tune x, dev) finished: …\nChart: ${chart}`, true);
+    const upload = await slack.waitFor('files.completeUploadExternal', () => true, 15_000, since);
+    expect(upload.body.thread_ts).toBe('1764401100.000100');
+    const calls = slack.calls.slice(since).map((c) => c.method);
+    expect(calls.filter((m) => m === 'chat.postMessage')).toHaveLength(1);
+    expect(calls.filter((m) => m === 'chat.update')).toHaveLength(1);
+  });
 
   it('publishes the App Home with the deployments', async () => {
     const since = slack.calls.length;

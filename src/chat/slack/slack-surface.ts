@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
+import { basename } from 'node:path';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import type { Assistant } from '../../app.ts';
 import type { Config } from '../../config.ts';
@@ -113,16 +115,28 @@ export async function createSlackSurface(
         });
       },
     }),
-    jobProgress: async (threadId, key, text) => {
+    jobProgress: async (threadId, key, text, final) => {
       const [surface, channel, threadTs] = threadId.split(':');
       if (surface !== 'slack' || !channel) return;
       const posted = jobMessages.get(key);
-      if (posted) {
-        await app.client.chat.update({ channel: posted.channel, ts: posted.ts, text });
-        return;
+      if (posted) await app.client.chat.update({ channel: posted.channel, ts: posted.ts, text });
+      else {
+        const reply = await app.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        if (reply.ts) jobMessages.set(key, { channel, ts: reply.ts });
       }
-      const reply = await app.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
-      if (reply.ts) jobMessages.set(key, { channel, ts: reply.ts });
+      // A job's chart (the tuning trials) is a file on this machine: people see it uploaded beside the result.
+      const chart = final ? /Chart: (\S+\.png)/.exec(text)?.[1] : undefined;
+      const uploadThread = threadTs ?? jobMessages.get(key)?.ts;
+      if (chart && uploadThread && existsSync(chart)) {
+        await app.client.filesUploadV2({
+          channel_id: channel,
+          thread_ts: uploadThread,
+          file: chart,
+          filename: basename(chart),
+          title: basename(chart, '.png'),
+        });
+      }
+      if (final) jobMessages.delete(key);
     },
     notify: async (threadId, text) => {
       const [surface, channel, threadTs] = threadId.split(':');
