@@ -1,3 +1,4 @@
+import { normalCdf } from '../analysis/math/normal.ts';
 import type { MetricStore } from '../metrics/embedded/metric-store.ts';
 import { deriveSeed, Random } from '../random/seeded-random.ts';
 import type { ChangeEventRepository } from '../store/change-event-repository.ts';
@@ -229,14 +230,6 @@ function spread(metrics: VllmMetrics, random: Random, name: HistogramName, count
     sum = count * mean;
   }
   metrics.observeMany(name, counts, sum);
-}
-
-function normalCdf(x: number): number {
-  // Abramowitz and Stegun 7.1.26, accurate to 1.5e-7.
-  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-(x * x) / 2);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 function writeIncident(

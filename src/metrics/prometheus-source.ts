@@ -1,6 +1,7 @@
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { displayUrl, redact, snippet, transportFailure } from '../integrations/logs/upstream-failure.ts';
 import { CURATED_METRICS } from './curated-metrics.ts';
 import { chooseFamily, exposedName, METRIC_ALTERNATIVES } from './metric-names.ts';
 import type { CuratedQuery, MetricsSource, Point, QueryAnswer, RawAnswer } from './metrics-source.ts';
@@ -52,17 +53,6 @@ interface RequestContext {
   promql?: string;
   range?: { start: Date; end: Date; stepSeconds: number };
 }
-
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ETIMEDOUT',
-]);
 
 /** Metrics from a Prometheus server over its HTTP API, for the curated kinds and raw PromQL. */
 export class PrometheusSource implements MetricsSource {
@@ -235,30 +225,29 @@ export class PrometheusSource implements MetricsSource {
   }
 
   private transportError(error: unknown, context: RequestContext): AppError {
-    const code = errorCode(error);
-    const cause = new Error(`${code}: ${error instanceof Error ? error.message : String(error)}`);
-    if (code === 'ECONNABORTED' || code === 'ERR_CANCELED' || code === 'TimeoutError') {
-      return this.error(
-        'prometheus_timeout',
-        `Prometheus at ${this.url} did not answer within ${this.options.timeoutMs} ms${describeContext(context)}; ` +
-          'a shorter range or a larger step makes a query lighter, or raise PROMETHEUS_TIMEOUT_MS',
-        cause,
-      );
+    const { kind, code, cause } = transportFailure(error);
+    switch (kind) {
+      case 'timeout':
+        return this.error(
+          'prometheus_timeout',
+          `Prometheus at ${this.url} did not answer within ${this.options.timeoutMs} ms${describeContext(context)}; ` +
+            'a shorter range or a larger step makes a query lighter, or raise PROMETHEUS_TIMEOUT_MS',
+          cause,
+        );
+      case 'too_large':
+        return this.badResponse(
+          `an answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; narrow the query or raise the step`,
+          context,
+        );
+      case 'unreachable':
+        return this.error(
+          'prometheus_unreachable',
+          `Prometheus at ${this.url} is unreachable (${code}); check PROMETHEUS_URL`,
+          cause,
+        );
+      case 'unreadable':
+        return this.badResponse(`an error while reading the answer (${code})`, context);
     }
-    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(cause.message)) {
-      return this.badResponse(
-        `an answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; narrow the query or raise the step`,
-        context,
-      );
-    }
-    if (UNREACHABLE_CODES.has(code) || !isAxiosError(error) || !error.response) {
-      return this.error(
-        'prometheus_unreachable',
-        `Prometheus at ${this.url} is unreachable (${code}); check PROMETHEUS_URL`,
-        cause,
-      );
-    }
-    return this.badResponse(`an error while reading the answer (${code})`, context);
   }
 
   private badResponse(problem: string, context: RequestContext): AppError {
@@ -270,9 +259,7 @@ export class PrometheusSource implements MetricsSource {
 
   /** An AppError whose message never carries the token or password, whatever a server echoed. */
   private error(code: string, message: string, cause?: Error): AppError {
-    let clean = message;
-    for (const secret of this.secrets) clean = clean.split(secret).join('***');
-    return new AppError(code, clean, cause ? { cause } : undefined);
+    return new AppError(code, redact(message, this.secrets), cause ? { cause } : undefined);
   }
 }
 
@@ -297,39 +284,12 @@ function describeContext(context: RequestContext): string {
   return `. PromQL: ${context.promql}${range}`;
 }
 
-function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString().replace(/\/+$/, '');
-  } catch {
-    return url;
-  }
-}
-
-function errorCode(error: unknown): string {
-  if (error instanceof Error) {
-    const withCode = error as Error & { code?: unknown; cause?: { code?: unknown } };
-    if (typeof withCode.code === 'string') return withCode.code;
-    if (typeof withCode.cause?.code === 'string') return withCode.cause.code;
-    return error.name;
-  }
-  return 'unknown error';
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat === '') return '(empty body)';
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 
 function issues(error: z.ZodError): string {

@@ -1,3 +1,4 @@
+import { negLogErfc } from '../math/normal.ts';
 import { RollingWindow } from './rolling.ts';
 
 /**
@@ -13,26 +14,6 @@ import { RollingWindow } from './rolling.ts';
  */
 
 const LN10 = Math.LN10;
-
-/**
- * −ln erfc(x) for x ≥ 0 via the Chebyshev-fitted approximation of Numerical Recipes (erfcc,
- * fractional error < 1.2e-7 everywhere), kept in log space.
- */
-function negLogErfc(x: number): number {
-  const t = 1 / (1 + 0.5 * x);
-  const poly =
-    -1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  // erfc(x) = t · exp(−x² + poly)
-  return x * x - poly - Math.log(t);
-}
 
 /** −log10 of the two-sided standard-normal tail probability of z (0 at z = 0). */
 export function normalSurprise(z: number): number {

@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { z } from 'zod';
-import { AppError, describeError } from '../../errors.ts';
+import type { AppError } from '../../errors.ts';
+import { kubernetesFailure, type Permission, statusMessage } from '../../jobs/kubernetes-api-failure.ts';
 import {
   type LogLine,
   type LogQuery,
@@ -12,7 +12,7 @@ import {
   type TailQuery,
 } from './log-source.ts';
 import { parseLogLine } from './parse-log-line.ts';
-import { displayUrl, errorCode, isUnreachableCode } from './upstream-failure.ts';
+import { displayUrl } from './upstream-failure.ts';
 
 export interface KubernetesLogSourceOptions {
   kubeConfig: KubeConfig;
@@ -31,8 +31,6 @@ const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+
 
 /** A 400 for a container that has not started has no logs to read yet: such pods are skipped. */
 const NOT_STARTED = /waiting to start|ContainerCreating|PodInitializing/;
-
-const statusBody = z.looseObject({ message: z.string().optional(), reason: z.string().optional() });
 
 interface Stamped {
   ns: bigint;
@@ -133,36 +131,8 @@ export class KubernetesLogSource implements LogSource {
     return lines;
   }
 
-  private failure(error: unknown, doing: string, needs: { verb: string; resource: string }): AppError {
-    const where = `The Kubernetes API at ${this.server}`;
-    if (error instanceof ApiException) {
-      const status = error.code as number;
-      const message = statusMessage(error.body);
-      const detail = message ? `: ${message}` : '';
-      if (status === 401) {
-        return new AppError(
-          'kubernetes_auth',
-          `${where} did not accept the credentials (HTTP 401${detail}) while ${doing}; check the kubeconfig or the service account token`,
-        );
-      }
-      if (status === 403) {
-        return new AppError(
-          'kubernetes_forbidden',
-          `${where} forbade ${doing} (HTTP 403${detail}); the service account may not do that: ` +
-            `it needs \`${needs.verb}\` on \`${needs.resource}\` in namespace ${this.options.namespace}`,
-        );
-      }
-      return new AppError('kubernetes_error', `${where} answered HTTP ${status} while ${doing}${detail}`);
-    }
-    const code = errorCode(error);
-    if (isUnreachableCode(code)) {
-      return new AppError(
-        'kubernetes_unreachable',
-        `${where} is unreachable (${code}) while ${doing}; check the kubeconfig (KUBECONFIG) or the in-cluster service account`,
-        { cause: error },
-      );
-    }
-    return new AppError('kubernetes_error', `${where} failed while ${doing}: ${describeError(error)}`, { cause: error });
+  private failure(error: unknown, doing: string, needs: Permission): AppError {
+    return kubernetesFailure(error, { server: this.server, namespace: this.options.namespace }, doing, needs);
   }
 }
 
@@ -170,24 +140,4 @@ export class KubernetesLogSource implements LogSource {
 function compare(a: Stamped, b: Stamped): number {
   if (a.ns !== b.ns) return a.ns < b.ns ? -1 : 1;
   return a.pod.localeCompare(b.pod);
-}
-
-/** The `message` of a Kubernetes Status body, or the body itself when it is not one. */
-function statusMessage(body: unknown): string {
-  if (body === undefined || body === null || body === '') return '';
-  let value: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body) as unknown;
-    } catch {
-      return flat(body);
-    }
-  }
-  const status = statusBody.safeParse(value);
-  return status.success && status.data.message ? flat(status.data.message) : flat(JSON.stringify(value));
-}
-
-function flat(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
 }

@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import {
@@ -11,7 +11,7 @@ import {
   type TailQuery,
 } from './log-source.ts';
 import { normaliseLevel, parseLogLine } from './parse-log-line.ts';
-import { displayUrl, errorCode, isUnreachableCode, redact, snippet } from './upstream-failure.ts';
+import { displayUrl, redact, snippet, transportFailure } from './upstream-failure.ts';
 
 export interface LokiLogSourceOptions {
   /** Loki's root, with any path prefix: `http://loki:3100`, `https://example.com/loki`. */
@@ -269,23 +269,22 @@ export class LokiLogSource implements LogSource {
   }
 
   private transportError(error: unknown, request: RangeRequest): AppError {
-    const code = errorCode(error);
-    const cause = new Error(`${code}: ${error instanceof Error ? error.message : String(error)}`);
-    if (code === 'ECONNABORTED' || code === 'ERR_CANCELED' || code === 'TimeoutError') {
-      return this.error(
-        'loki_timeout',
-        `Loki at ${this.url} did not answer within ${this.options.timeoutMs} ms${describeRequest(request)}; ` +
-          'a shorter range makes a query lighter, or raise LOKI_TIMEOUT_MS',
-        cause,
-      );
+    const { kind, code, cause } = transportFailure(error);
+    switch (kind) {
+      case 'timeout':
+        return this.error(
+          'loki_timeout',
+          `Loki at ${this.url} did not answer within ${this.options.timeoutMs} ms${describeRequest(request)}; ` +
+            'a shorter range makes a query lighter, or raise LOKI_TIMEOUT_MS',
+          cause,
+        );
+      case 'too_large':
+        return this.badResponse(`an answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB`, request);
+      case 'unreachable':
+        return this.error('loki_unreachable', `Loki at ${this.url} is unreachable (${code}); check LOKI_URL`, cause);
+      case 'unreadable':
+        return this.badResponse(`an error while reading the answer (${code})`, request);
     }
-    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(cause.message)) {
-      return this.badResponse(`an answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB`, request);
-    }
-    if (isUnreachableCode(code) || !isAxiosError(error) || !error.response) {
-      return this.error('loki_unreachable', `Loki at ${this.url} is unreachable (${code}); check LOKI_URL`, cause);
-    }
-    return this.badResponse(`an error while reading the answer (${code})`, request);
   }
 
   private badResponse(problem: string, request: RangeRequest): AppError {

@@ -1,4 +1,6 @@
-// Small helpers that turn a failed exchange with a log backend into words (the habits of PrometheusSource).
+import { isAxiosError } from 'axios';
+
+// Small helpers that turn a failed exchange with an upstream server (Prometheus, Loki, the Kubernetes API) into words.
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -25,6 +27,28 @@ export function errorCode(error: unknown): string {
     return error.name;
   }
   return 'unknown error';
+}
+
+/**
+ * What went wrong with an HTTP exchange that threw instead of answering: `timeout`, no answer in
+ * time; `too_large`, an answer over axios' maxContentLength; `unreachable`, no connection or no
+ * response at all; `unreadable`, a response that broke off while being read.
+ */
+export interface TransportFailure {
+  kind: 'timeout' | 'too_large' | 'unreachable' | 'unreadable';
+  code: string;
+  /** A plain error with the code and message, to carry as the cause. */
+  cause: Error;
+}
+
+/** Sorts an error thrown by an axios request into a TransportFailure. */
+export function transportFailure(error: unknown): TransportFailure {
+  const code = errorCode(error);
+  const cause = new Error(`${code}: ${error instanceof Error ? error.message : String(error)}`);
+  if (code === 'ECONNABORTED' || code === 'ERR_CANCELED' || code === 'TimeoutError') return { kind: 'timeout', code, cause };
+  if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(cause.message)) return { kind: 'too_large', code, cause };
+  if (isUnreachableCode(code) || !isAxiosError(error) || !error.response) return { kind: 'unreachable', code, cause };
+  return { kind: 'unreadable', code, cause };
 }
 
 /** A URL as it may appear in messages: without user and password. */
