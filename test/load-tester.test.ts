@@ -358,6 +358,25 @@ describe('runLoadTest against an OpenAI-compatible server', () => {
     expect(report.errors.every((group) => group.kind === 'aborted')).toBe(true);
   });
 
+  it('runs for a duration: no request starts after it, the ones in flight finish', async () => {
+    const server = await startFakeServer({ firstTokenDelayMs: 20 });
+    const report = await runLoadTest({
+      baseUrl: server.baseUrl,
+      model: 'm',
+      requests: 100_000,
+      concurrency: 4,
+      maxTokens: 2,
+      durationSeconds: 0.5,
+    });
+    expect(report.aborted).toBeUndefined();
+    expect(report.failed).toBe(0);
+    expect(report.requests).toBeGreaterThan(8);
+    expect(report.requests).toBeLessThan(200);
+    expect(report.durationSeconds).toBeGreaterThanOrEqual(0.5);
+    expect(report.durationSeconds).toBeLessThan(1.5);
+    await server.close();
+  });
+
   it('rejects an invalid workload with AppError workload_invalid naming the field', async () => {
     const base = { baseUrl: 'http://127.0.0.1:9/v1', model: 'm', requests: 1, concurrency: 1 };
     const attempt = (overrides: Record<string, unknown>) => runLoadTest({ ...base, ...overrides } as never);

@@ -176,6 +176,18 @@ describe('probe_endpoint', () => {
     const slow = await executor.execute('probe_endpoint', { deployment: 'llama-3-8b', requests: 4, max_tokens: 16 }, context);
     const tpot = (result: typeof healthy) => (result as { data: { tpot: { p50: number } } }).data.tpot.p50;
     expect(tpot(slow)).toBeGreaterThan(tpot(healthy) * 2);
+    server.clearFault();
+    const open = await executor.execute(
+      'probe_endpoint',
+      { deployment: 'llama-3-8b', rate_per_second: 20, concurrency: 8, duration_s: 1, max_tokens: 8 },
+      context,
+    );
+    expect(open.summary).toMatch(
+      /^Probed llama-3-8b with \d+ streaming requests \(20 req\/s, at most 8 in flight, max_tokens 8, for 1 s\) in 1\.\d s:/,
+    );
+    const sent = (open as { data: { requests: number } }).data.requests;
+    expect(sent).toBeGreaterThan(8); // about 20 arrivals in the second
+    expect(sent).toBeLessThan(40);
     const unknown = await executor.execute('probe_endpoint', { deployment: 'gpt-9' }, context);
     expect(unknown.summary).toContain('No endpoint known for "gpt-9"; known deployments: llama-3-8b');
   });

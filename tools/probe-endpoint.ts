@@ -17,9 +17,23 @@ export default (services: ToolServices) =>
         .optional()
         .describe('An OpenAI-compatible base URL such as http://host:8000/v1, instead of a deployment'),
       model: z.string().min(1).optional().describe('Model name to send with url'),
-      requests: z.number().int().min(1).max(1000).default(10).describe('Number of requests'),
+      requests: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe('Number of requests (default 10; with duration_s, the most that are sent, default 1000)'),
       concurrency: z.number().int().min(1).max(256).default(1).describe('Requests in flight at once'),
       max_tokens: z.number().int().min(1).max(8192).default(128).describe('Output tokens per request'),
+      prompt_tokens: z.number().int().min(1).max(32_768).optional().describe('Prompt length in tokens (default 128)'),
+      rate_per_second: z
+        .number()
+        .positive()
+        .max(1000)
+        .optional()
+        .describe('Open loop: Poisson arrivals at this rate (concurrency caps requests in flight) instead of a closed loop'),
+      duration_s: z.number().positive().max(50).optional().describe('Stop starting requests after this many seconds'),
     }),
     risk: () => 'read',
     handler: async (args, context) => {
@@ -38,9 +52,12 @@ export default (services: ToolServices) =>
       const report = await runLoadTest({
         baseUrl: target.baseUrl,
         model: target.model,
-        requests: args.requests,
+        requests: args.requests ?? (args.duration_s ? 1000 : 10),
         concurrency: args.concurrency,
         maxTokens: args.max_tokens,
+        ...(args.prompt_tokens ? { promptTokens: args.prompt_tokens } : {}),
+        ...(args.rate_per_second ? { ratePerSecond: args.rate_per_second } : {}),
+        ...(args.duration_s ? { durationSeconds: args.duration_s } : {}),
         stream: true,
         timeoutMs: 60_000,
         signal: context.signal,
@@ -63,7 +80,7 @@ export default (services: ToolServices) =>
           : 'no errors';
       return {
         status: 'ok',
-        summary: `Probed ${name} with ${report.requests} streaming requests (concurrency ${args.concurrency}, max_tokens ${args.max_tokens}): TTFT ${ms(report.ttft)}; TPOT ${ms(report.tpot)}; end-to-end ${ms(report.e2e)}; ${report.tokensPerSecond.toFixed(1)} tokens/s; ${errors}.`,
+        summary: `Probed ${name} with ${report.requests} streaming requests (${args.rate_per_second ? `${args.rate_per_second} req/s, at most ${args.concurrency} in flight` : `concurrency ${args.concurrency}`}, max_tokens ${args.max_tokens}${args.duration_s ? `, for ${args.duration_s} s` : ''}) in ${report.durationSeconds.toFixed(1)} s: TTFT ${ms(report.ttft)}; TPOT ${ms(report.tpot)}; end-to-end ${ms(report.e2e)}; ${report.tokensPerSecond.toFixed(1)} tokens/s; ${errors}.`,
         data: { ...report, endpoint: target.baseUrl },
       };
     },

@@ -25,6 +25,8 @@ export interface Workload {
   requests: number;
   /** Requests in flight at once (closed loop), or the cap on them when `ratePerSecond` is set. */
   concurrency: number;
+  /** Stop starting requests this long after the first (requests in flight finish); `requests` stays the cap. */
+  durationSeconds?: number;
   /** Open-loop arrival rate (Poisson, seeded) instead of a closed loop. */
   ratePerSecond?: number;
   /** Approximate prompt length in tokens (≈ words). Default 128. */
@@ -124,6 +126,11 @@ const workloadSchema = z.object({
   model: z.string({ error: 'must be a model name' }).min(1, { error: 'must be a model name' }),
   requests: positiveInt(1_000_000),
   concurrency: positiveInt(10_000),
+  durationSeconds: z
+    .number({ error: 'must be a positive number of seconds' })
+    .positive({ error: 'must be a positive number of seconds' })
+    .max(86_400, { error: 'must be at most 86400 seconds' })
+    .optional(),
   ratePerSecond: z
     .number({ error: 'must be a positive number of requests per second' })
     .positive({ error: 'must be a positive number of requests per second' })
@@ -500,8 +507,9 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
   };
 
   await warmUpFetch();
-  const cancelled = () => runAbort.signal.aborted;
   const start = performance.now();
+  const deadline = workload.durationSeconds === undefined ? Number.POSITIVE_INFINITY : start + workload.durationSeconds * 1000;
+  const cancelled = () => runAbort.signal.aborted || performance.now() >= deadline;
 
   try {
     if (workload.ratePerSecond === undefined) {
@@ -525,6 +533,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
       let due = 0;
       for (let i = 0; i < n && !cancelled(); i++) {
         if (i > 0) due += (-Math.log(1 - arrivals()) / rate) * 1000;
+        if (start + due >= deadline) break;
         const wait = start + due - performance.now();
         if (wait >= 1) {
           try {
@@ -577,6 +586,6 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
       share: sent > 0 ? round(good / sent, 6) : 0,
     };
   }
-  if (cancelled() && (sent < n || errors.has('aborted'))) report.aborted = true;
+  if (runAbort.signal.aborted && (sent < n || errors.has('aborted'))) report.aborted = true;
   return report;
 }
