@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DRAIN_PUBLISHED_GA, loghubGroupingAccuracy } from '../bench/loghub.ts';
+import { DRAIN_PUBLISHED_GA, loghubGroupingAccuracy, PER_DATASET_OPTIONS } from '../bench/loghub.ts';
 import {
   compareWindows,
   extractContent,
@@ -182,5 +182,40 @@ describe('llmops logs parse', () => {
       code: 'log_mask_invalid',
     });
     await expect(run(['frobnicate'])).rejects.toMatchObject({ code: 'logs_usage' });
+  });
+});
+
+describe("per-dataset settings, as Drain's published figures use", () => {
+  it('Proxifier through llmops logs parse --similarity 0.85 beats Drain (the default merges SOCKS5 with HTTPS)', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => {
+      out += d;
+    });
+    const similarity = String(PER_DATASET_OPTIONS.Proxifier?.similarity);
+    const code = await runLogsCommand(
+      [
+        'parse',
+        join(LOGHUB, 'Proxifier', 'Proxifier_2k.log'),
+        '--format',
+        LOGHUB_FORMATS.Proxifier as string,
+        '--similarity',
+        similarity,
+      ],
+      { stdin: new PassThrough(), stdout, stderr: new PassThrough() },
+    );
+    expect(code).toBe(0);
+    const ours = parseCsv(out)
+      .slice(1)
+      .filter((row) => row.length > 1)
+      .map((row) => row[1] ?? '');
+    const rows = parseCsv(await readFile(join(LOGHUB, 'Proxifier', 'Proxifier_2k.log_structured_corrected.csv'), 'utf8'));
+    const column = (rows[0] ?? []).indexOf('EventId');
+    const truth = rows
+      .slice(1)
+      .filter((row) => row.length > 1)
+      .map((row) => row[column] ?? '');
+    expect(ours).toHaveLength(2000);
+    expect(groupingAccuracy(ours, truth)).toBeGreaterThan(DRAIN_PUBLISHED_GA.Proxifier ?? 1);
   });
 });
