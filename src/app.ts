@@ -230,6 +230,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       handlers: optimizations.handlers(),
       logger,
       notify: (threadId, key, text, final) => notifyJob(threadId, key, text, final),
+      onFinished: (job) => metrics.jobs.inc({ kind: job.kind, state: job.state }),
     });
     const tools = createToolCatalogue({
       metrics: metricsSource,

@@ -96,6 +96,8 @@ describe('optimisation jobs', () => {
     expect(edits.at(-1)?.text).toMatch(/^Job 1 \(quantize qwen2-7b, dev\) was cancelled by U0BOB/);
     const again = await ask(assistant, 'cancel job 1', 'U0BOB');
     expect(again.text).toContain('Job 1 already cancelled; nothing to cancel.');
+    const counted = await assistant.metrics.jobs.get();
+    expect(counted.values.map((v) => [v.labels.kind, v.labels.state, v.value])).toEqual([['quantize', 'cancelled', 1]]);
   }, 60_000);
 
   it('draws a progress bar', () => {

@@ -34,6 +34,8 @@ export interface JobRunnerOptions {
   maxConcurrent?: number;
   /** Least time between two progress edits of one job's message. Default 2 s. */
   progressEveryMs?: number;
+  /** Told of every job that ended (for the assistant's metrics). */
+  onFinished?: (job: Job) => void;
 }
 
 /**
@@ -162,6 +164,7 @@ export class JobRunner {
       this.shuttingDown.delete(job.id);
     }
     const finished = jobs.get(job.id) as Job;
+    this.options.onFinished?.(finished);
     await this.tell(finished, true);
     this.resolveWaiters(finished);
     return finished;

@@ -41,6 +41,13 @@ export class AssistantMetrics {
     registers: [this.registry],
   });
 
+  readonly jobs = new Counter({
+    name: 'llmops_jobs_finished_total',
+    help: 'Optimisation jobs that ended, by kind and state (succeeded, failed, cancelled, interrupted)',
+    labelNames: ['kind', 'state'] as const,
+    registers: [this.registry],
+  });
+
   readonly redactions = new Counter({
     name: 'llmops_redactions_total',
     help: 'Secrets and personal data replaced before text reached the LLM, by kind and where (message, tool_result)',
