@@ -97,6 +97,7 @@ export default (services: ToolServices) =>
           events: events.length,
           series: series.length,
           symptom: args.symptom,
+          rollbackProblem: rollbackProblem(services, result.hypotheses[0]),
         }),
         data: {
           deployment: args.deployment,
@@ -113,7 +114,13 @@ function summarise(
   deployment: string,
   label: string,
   hypotheses: Hypothesis[],
-  checked: { logSource: string; events: number; series: number; symptom?: string | undefined },
+  checked: {
+    logSource: string;
+    events: number;
+    series: number;
+    symptom?: string | undefined;
+    rollbackProblem?: string | undefined;
+  },
 ): string {
   const [top, ...rest] = hypotheses;
   if (!top) return `No hypotheses for ${deployment}.`;
@@ -124,7 +131,7 @@ function summarise(
     `Most likely cause${checked.symptom ? ` of "${checked.symptom}"` : ''} on ${deployment}: ${top.kind} (confidence ${top.confidence.toFixed(2)}). ${top.summary}`,
     'Evidence:',
     ...top.evidence.slice(0, 5).map((e) => `• ${e.text}`),
-    `Next: ${top.action.summary}${proposalHint(top)}`,
+    `Next: ${top.action.summary}${checked.rollbackProblem ? ` But no rollback can be proposed: ${checked.rollbackProblem}` : proposalHint(top)}`,
   ];
   const others = rest.filter((h) => h.confidence >= 0.05).slice(0, 3);
   if (others.length > 0)
@@ -136,6 +143,18 @@ function summarise(
 }
 
 /** How to ask for the suggested action in words the planner understands. */
+/** Why the suggested rollback could not be proposed (the deployment history has no such version), if so. */
+function rollbackProblem(services: ToolServices, top: Hypothesis | undefined): string | undefined {
+  const args = top?.action.args;
+  if (top?.action.tool !== 'rollback_deployment' || !services.rollouts || !args) return undefined;
+  try {
+    services.rollouts.planRollback(String(args.deployment), undefined, args.to_version as string | undefined);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 function proposalHint(h: Hypothesis): string {
   const args = h.action.args ?? {};
   if (h.action.tool === 'rollback_deployment')

@@ -1,5 +1,6 @@
 import type { FaultName } from '../../src/demo/faults.ts';
 import type { DemoIncident } from '../../src/demo/history-backfill.ts';
+import { DeploymentHistory } from '../../src/deployments/deployment-history.ts';
 import { ChangeEventRepository } from '../../src/store/change-event-repository.ts';
 import { testAssistant } from './test-assistant.ts';
 
@@ -37,6 +38,12 @@ export async function incidentScenario(
     { DEMO: 'on', DEMO_BACKFILL_DAYS: '1' },
     { demoTraffic: false, now: () => now, demoIncidents: [incident] },
   );
+  if (fault === 'bad_deploy') {
+    // The deploy also went through the deployment history, as one made by the assistant does, so v4 can be rolled back to.
+    const history = new DeploymentHistory(assistant.db);
+    const current = history.current(deployment, 'prod')?.spec;
+    if (current) history.record({ ...current, version: 'v6' }, 'alice', 'local', 'active');
+  }
   const changes = new ChangeEventRepository(assistant.db);
   const ids = (options.events ?? []).map((event) =>
     changes.add({
