@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeploymentHistory } from '../src/deployments/deployment-history.ts';
+import { changeFeed } from '../src/incidents/change-feed.ts';
 import { ChangeEventRepository } from '../src/store/change-event-repository.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
@@ -40,11 +42,16 @@ describe('llmops demo', () => {
       await fetch(`${(await assistant.deployments.endpoint('mistral-7b'))?.baseUrl.replace(/\/v1$/, '')}/admin/state`)
     ).json();
     expect((state as { faults: string[] }).faults).toEqual(['bad_deploy']);
-    // The deploy the fault stands for is a change event that root-cause analysis can blame.
-    const events = new ChangeEventRepository(assistant.db).list(new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
+    // The deploy the fault stands for is a change root-cause analysis can blame…
+    const events = await changeFeed(new ChangeEventRepository(assistant.db), new DeploymentHistory(assistant.db))(
+      new Date(Date.now() - 60_000),
+      new Date(Date.now() + 60_000),
+    );
     expect(events.map((e) => [e.kind, e.target, e.description])).toEqual([
-      ['deployment_change', 'mistral-7b', "deploy mistral-7b v4-hotfix (was v4; the demo's bad_deploy fault)"],
+      ['deployment_change', 'mistral-7b', 'deploy mistral-7b/prod v4-hotfix (was v4) (by demo)'],
     ]);
+    // …and in the deployment history, so the rollback the root-cause engine suggests can be proposed.
+    expect(assistant.rollouts?.planRollback('mistral-7b', 'prod').summary).toMatch(/^Roll back mistral-7b in prod to v4/);
     const cleared = await llmops('demo', 'clear', '--deployment', 'mistral-7b');
     expect(cleared.stdout).toBe('Cleared faults on mistral-7b.\n');
     const after = await (

@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.ts';
 import { FAULT_NAMES, FAULTS, faultName, type Scenario, scenarioSchema } from '../demo/faults.ts';
 import { type FleetDeploymentDescription, readLiveFleet } from '../demo/fleet-file.ts';
+import { DeploymentHistory } from '../deployments/deployment-history.ts';
 import { AppError, describeError } from '../errors.ts';
 import { deriveSeed } from '../random/seeded-random.ts';
-import { ChangeEventRepository } from '../store/change-event-repository.ts';
 import { openDatabase } from '../store/database.ts';
 import { parseDuration } from '../time/time-range.ts';
 
@@ -137,18 +137,17 @@ async function admin(target: FleetDeploymentDescription, method: string, path: s
   return payload;
 }
 
-/** A bad deploy is a deploy: the change event a real one leaves, so root-cause analysis has it to blame. */
+/**
+ * A bad deploy is a deploy: recorded in the deployment history as one through the assistant
+ * would be, so root-cause analysis finds the change to blame and the rollback it suggests can be
+ * proposed.
+ */
 function recordSimulatedDeploy(config: Config, target: FleetDeploymentDescription): void {
   const db = openDatabase(config.DATA_DIR);
   try {
-    new ChangeEventRepository(db).add({
-      time: new Date(),
-      kind: 'deployment_change',
-      target: target.name,
-      description: `deploy ${target.name} ${target.version}-hotfix (was ${target.version}; the demo's bad_deploy fault)`,
-      actor: 'demo',
-      source: 'demo',
-    });
+    const history = new DeploymentHistory(db);
+    const current = history.current(target.name, target.environment)?.spec;
+    if (current) history.record({ ...current, version: `${target.version}-hotfix` }, 'demo', 'demo', 'active');
   } finally {
     db.close();
   }
