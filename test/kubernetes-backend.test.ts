@@ -1,24 +1,15 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentSpec } from '../src/deployments/deployment-spec.ts';
 import { KubernetesBackend } from '../src/deployments/kubernetes-backend.ts';
+import { nockedKubeConfig } from './support/kube-config.ts';
 
 // The Kubernetes API as nock speaks it: Status objects for errors, Deployment objects with
 // status for the rollout, at a cluster URL with a bearer token.
 const CLUSTER = 'https://k8s.example.test:6443';
 const NS = '/apis/apps/v1/namespaces/llm-serving';
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'test', server: CLUSTER, skipTLSVerify: true }],
-    users: [{ name: 'ci', token: 'token-abc' }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'ci' }],
-    currentContext: 'test',
-  });
-  return kc;
-}
+const kubeConfig = () => nockedKubeConfig(CLUSTER);
 
 const spec: DeploymentSpec = {
   name: 'qwen2-7b',

@@ -1,9 +1,9 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import type { JobCommand } from '../src/jobs/job-executor.ts';
 import { KubernetesJobExecutor } from '../src/jobs/kubernetes-job-executor.ts';
+import { nockedKubeConfig } from './support/kube-config.ts';
 
 // The Kubernetes API as nock speaks it: the Job as POSTed and read back with its status,
 // PodList JSON with container states, timestamped pod log text and Status objects for errors.
@@ -16,16 +16,7 @@ const IMAGE = 'registry.example.test/llmops/quantise:1.4.2';
 const json = { 'Content-Type': 'application/json' };
 const text = { 'Content-Type': 'text/plain' };
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'test', server: CLUSTER, skipTLSVerify: true }],
-    users: [{ name: 'ci', token: 'token-abc' }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'ci' }],
-    currentContext: 'test',
-  });
-  return kc;
-}
+const kubeConfig = () => nockedKubeConfig(CLUSTER);
 
 const quantise: JobCommand = {
   command: ['python', '-m', 'llmcompressor.run', '--model', 'meta-llama/Llama-3.1-70B-Instruct', '--scheme', 'W4A16'],

@@ -15,6 +15,7 @@ import { KubernetesLogSource } from '../src/integrations/logs/kubernetes-log-sou
 import type { LogLine } from '../src/integrations/logs/log-source.ts';
 import { LokiLogSource } from '../src/integrations/logs/loki-log-source.ts';
 import { parseLogLine } from '../src/integrations/logs/parse-log-line.ts';
+import { nockedKubeConfig } from './support/kube-config.ts';
 
 // Loki and the Kubernetes API as nock speaks them: query_range JSON (streams of
 // [nanosecond string, line]) and plain-text errors; PodList JSON, timestamped pod log text and
@@ -384,16 +385,7 @@ describe('Loki log source', () => {
 });
 
 describe('Kubernetes log source', () => {
-  function kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'test', server: CLUSTER, skipTLSVerify: true }],
-      users: [{ name: 'ci', token: 'token-abc' }],
-      contexts: [{ name: 'test', cluster: 'test', user: 'ci' }],
-      currentContext: 'test',
-    });
-    return kc;
-  }
+  const kubeConfig = () => nockedKubeConfig(CLUSTER);
   const pod = (name: string, deployment: string, phase = 'Running') => ({
     metadata: {
       name,
