@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveLineChart } from '../src/charts/line-chart.ts';
 import { decisionsOf } from '../src/chat/slack/slack-dependencies.ts';
 import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
+import { DeploymentHistory } from '../src/deployments/deployment-history.ts';
 import { createHttpServer, listen } from '../src/http/http-server.ts';
 import { slackSignature, startFakeSlack } from './support/fake-slack.ts';
 import { silentLogger, testAssistant } from './support/test-assistant.ts';
@@ -304,6 +305,61 @@ describe('Slack surface over HTTP (Bolt)', () => {
     expect(calls.filter((m) => m === 'chat.postMessage')).toHaveLength(1);
     expect(calls.filter((m) => m === 'chat.update')).toHaveLength(1);
   });
+
+  it("offers a root-cause answer's rollback as a button; a click proposes it as the clicking user", async () => {
+    // mistral-7b now runs v5 again, so rolling back to v4 (what the v5 deploy replaced 3 days ago) is possible.
+    const history = new DeploymentHistory(assistant.db);
+    const current = history.current('mistral-7b', 'prod')?.spec;
+    if (current) history.record({ ...current, version: 'v5' }, 'U0ALICE', 'local', 'active');
+    let since = slack.calls.length;
+    const mention = {
+      ...fixture('app_mention'),
+      event_id: 'Ev0WHY1',
+      event: {
+        ...fixture('app_mention').event,
+        ts: '1764401200.000100',
+        text: '<@U0BOT> why was mistral-7b slow in the last 4d?',
+      },
+    };
+    await sendEvent(mention);
+    const answer = await slack.waitFor(
+      'chat.update',
+      (c) => JSON.stringify(c.body.blocks ?? []).includes('suggested_action'),
+      30_000,
+      since,
+    );
+    const actions = (answer.body.blocks as Array<Record<string, any>>).find((b) => b.block_id === 'suggested_action');
+    const button = actions?.elements[0] as { text: { text: string }; value: string };
+    expect(button.text.text).toBe('Propose rollback of mistral-7b to v4');
+
+    since = slack.calls.length;
+    const click = {
+      ...fixture('block_actions'),
+      user: { id: 'U0BOB', username: 'bob', name: 'bob', team_id: 'T0ACME' },
+      message: { ...fixture('block_actions').message, ts: answer.body.ts, thread_ts: '1764401200.000100' },
+      actions: [
+        {
+          ...fixture('block_actions').actions[0],
+          action_id: 'suggested_action',
+          block_id: 'suggested_action',
+          value: button.value,
+        },
+      ],
+      response_url: `${slack.origin}/respond/action`,
+    };
+    expect((await sendForm({ payload: JSON.stringify(click) })).status).toBe(200);
+    const proposed = await slack.waitFor(
+      'chat.postMessage',
+      (c) => /^Proposal \d+ awaits approval/.test(String(c.body.text)),
+      15_000,
+      since,
+    );
+    expect(proposed.body.thread_ts).toBe('1764401200.000100');
+    expect(proposed.body.text).toContain('Roll back mistral-7b in prod to v4');
+    expect(JSON.stringify(proposed.body.blocks)).toContain('proposal_approve');
+    const proposal = assistant.approvals.open().find((p) => p.tool === 'rollback_deployment');
+    expect(proposal?.requester).toBe('U0BOB');
+  }, 60_000);
 
   it('publishes the App Home with the deployments', async () => {
     const since = slack.calls.length;

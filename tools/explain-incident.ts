@@ -24,6 +24,8 @@ const MIN_BASELINE_MS = 3 * 3_600_000;
 const MAX_BASELINE_MS = 86_400_000;
 const MAX_POINTS = 600;
 const MAX_LOG_LINES = 200_000;
+/** Suggested actions that people can propose in one click: the risky ones, which the approval gate turns into proposals. */
+const PROPOSABLE = new Set(['rollback_deployment', 'scale_deployment']);
 const LONG_RANGE_MS = 6 * 3_600_000;
 /** What the anomaly detectors watch to find an incident in a long range, and the history they learn from. */
 const SYMPTOM_METRICS: MetricKind[] = ['tpot', 'ttft', 'e2e_latency', 'error_rate'];
@@ -90,6 +92,8 @@ export default (services: ToolServices) =>
         focus: { start: range.start, end: range.end },
         replicas: status?.replicas,
       });
+      const problem = rollbackProblem(services, result.hypotheses[0]);
+      const action = result.hypotheses[0]?.action;
       return {
         status: 'ok',
         summary: summarise(args.deployment, range.label, result.hypotheses, {
@@ -97,13 +101,18 @@ export default (services: ToolServices) =>
           events: events.length,
           series: series.length,
           symptom: args.symptom,
-          rollbackProblem: rollbackProblem(services, result.hypotheses[0]),
+          rollbackProblem: problem,
         }),
         data: {
           deployment: args.deployment,
           range: { start: range.start.toISOString(), end: range.end.toISOString(), baseline_from: from.toISOString() },
           onset: result.onset,
           hypotheses: result.hypotheses,
+          // The top hypothesis's action as a call that can be proposed (a Slack button does), or null.
+          proposable:
+            action?.tool && PROPOSABLE.has(action.tool) && !problem && result.hypotheses[0]?.kind !== 'unknown'
+              ? { tool: action.tool, args: action.args ?? {} }
+              : null,
           checked: { series: series.length, log_lines: logs.length, events: events.length, unavailable: failures },
         },
       };

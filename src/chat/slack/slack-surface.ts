@@ -11,7 +11,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { SlackRepository } from '../../store/slack-repository.ts';
 import { answerInThread } from './answer-in-thread.ts';
 import { registerAppHome } from './listeners/app-home.ts';
-import { registerApprovalActions } from './listeners/approval-actions.ts';
+import { registerApprovalActions, registerSuggestedActions } from './listeners/approval-actions.ts';
 import { registerConversationListeners } from './listeners/mentions-and-messages.ts';
 import { registerSlashCommand } from './listeners/slash-command.ts';
 import { NO_APPROVALS, type ProposalDecisions, type SlackDependencies } from './slack-dependencies.ts';
@@ -84,6 +84,7 @@ export async function createSlackSurface(
   registerConversationListeners(app, deps);
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
+  registerSuggestedActions(app, deps);
   registerAppHome(app, deps);
   app.error(async (error) => {
     logger.error({ err: error, code: (error as { code?: string }).code }, 'Slack listener failed');

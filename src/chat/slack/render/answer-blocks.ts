@@ -31,6 +31,8 @@ export function renderAnswer(reply: Pick<Reply, 'text' | 'toolRuns'>): RenderedA
     blocks.push({ type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: cut(field, FIELD_LIMIT) })) });
   for (const run of reply.toolRuns) {
     if (run.result.status === 'proposal') blocks.push(...proposalBlocks(run.result.proposalId, run.result.summary));
+    const suggested = suggestedActionBlock(run);
+    if (suggested) blocks.push(suggested);
   }
   const context = contextOf(reply.toolRuns);
   if (context) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(context, SECTION_LIMIT) }] });
@@ -71,6 +73,31 @@ export function proposalBlocks(proposalId: number, plan: string): KnownBlock[] {
       ],
     },
   ];
+}
+
+/** A root-cause answer's next step as a button: clicking it asks for that call, which the approval gate makes a proposal. */
+export function suggestedActionBlock(run: ToolRun): KnownBlock | undefined {
+  if (run.tool !== 'explain_incident' || run.result.status !== 'ok') return undefined;
+  const proposable = (run.result.data as { proposable?: { tool: string; args: Record<string, unknown> } | null } | undefined)
+    ?.proposable;
+  if (!proposable) return undefined;
+  const { tool, args } = proposable;
+  const label =
+    tool === 'rollback_deployment'
+      ? `Propose rollback of ${String(args.deployment)}${args.to_version ? ` to ${String(args.to_version)}` : ''}`
+      : `Propose scaling ${String(args.deployment)} to ${String(args.replicas)} replicas`;
+  return {
+    type: 'actions',
+    block_id: 'suggested_action',
+    elements: [
+      {
+        type: 'button',
+        action_id: 'suggested_action',
+        text: { type: 'plain_text', text: cut(label, 75) },
+        value: JSON.stringify(proposable),
+      },
+    ],
+  };
 }
 
 function fieldsOf(run: ToolRun): string[] {
