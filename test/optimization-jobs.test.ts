@@ -87,7 +87,7 @@ describe('optimisation jobs', () => {
     const { assistant, edits } = await demoWithJobMessages({ QUANTIZE_COMMAND: slow });
     await ask(assistant, 'quantize qwen2-7b to int8 in dev');
     await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(assistant.jobs).toBeDefined();
+    expect((await ask(assistant, 'status of job 1')).text).toMatch(/^Job 1 \(quantize qwen2-7b, dev\): \[[█░]+\] \d+%/);
     const cancel = await ask(assistant, 'cancel job 1', 'U0BOB');
     expect(cancel.toolRuns[0]?.result.status, cancel.text).toBe('ok');
     const job = await assistant.jobs.wait(1);

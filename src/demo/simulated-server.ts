@@ -351,7 +351,7 @@ export class SimulatedServer {
   private enqueue(
     promptTokens: number,
     maxTokens: number,
-    callbacks: Pick<Sequence, 'onToken' | 'onFinish' | 'script'> & { ignoreEos?: boolean },
+    { ignoreEos, ...callbacks }: Pick<Sequence, 'onToken' | 'onFinish' | 'script'> & { ignoreEos?: boolean },
   ): Sequence {
     // Most answers end on their own before max_tokens; lengths vary the way chat answers do.
     const natural = Math.max(1, Math.round(this.random.logNormal(Math.min(maxTokens * 0.8, 220), 0.5)));
@@ -359,7 +359,7 @@ export class SimulatedServer {
       id: this.nextId++,
       promptTokens,
       maxTokens,
-      targetTokens: callbacks.ignoreEos ? maxTokens : Math.min(callbacks.script?.length ?? natural, maxTokens),
+      targetTokens: ignoreEos ? maxTokens : Math.min(callbacks.script?.length ?? natural, maxTokens),
       generated: 0,
       arrivedAt: performance.now(),
       prefillTokens: promptTokens,

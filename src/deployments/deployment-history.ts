@@ -82,9 +82,14 @@ export class DeploymentHistory {
     kind: 'deployment_change' | 'config_change';
     description: string;
   }> {
+    // One query: each row with the spec of the good rollout before it (LAG over the deployment's history).
     const rows = this.db
       .prepare(
-        "SELECT id, name, environment, spec, actor, at FROM deployment_history WHERE at BETWEEN ? AND ? AND outcome != 'failed' ORDER BY id",
+        `SELECT * FROM (
+           SELECT id, name, environment, spec, actor, at,
+                  LAG(spec) OVER (PARTITION BY name, environment ORDER BY id) AS previous
+           FROM deployment_history WHERE outcome != 'failed'
+         ) WHERE at BETWEEN ? AND ? ORDER BY id`,
       )
       .all(start.toISOString(), end.toISOString()) as Array<{
       id: number;
@@ -93,15 +98,11 @@ export class DeploymentHistory {
       spec: string;
       actor: string;
       at: string;
+      previous: string | null;
     }>;
     return rows.map((row) => {
       const spec = JSON.parse(row.spec) as DeploymentSpec;
-      const before = this.db
-        .prepare(
-          "SELECT spec FROM deployment_history WHERE name = ? AND environment = ? AND id < ? AND outcome != 'failed' ORDER BY id DESC LIMIT 1",
-        )
-        .get(row.name, row.environment, row.id) as { spec: string } | undefined;
-      const previous = before ? (JSON.parse(before.spec) as DeploymentSpec) : undefined;
+      const previous = row.previous ? (JSON.parse(row.previous) as DeploymentSpec) : undefined;
       const where = `${row.name}/${row.environment}`;
       const base = { id: row.id, name: row.name, at: new Date(row.at), actor: row.actor };
       if (!previous || previous.version !== spec.version)

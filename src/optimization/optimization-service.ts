@@ -86,8 +86,9 @@ export class Optimizations implements OptimizationService {
       const space = tuningSpace(base);
       const trials = Math.min(args.trials ?? 20, space.size);
       const knobs = space.knobs.map((knob) => `${knob.name} {${knob.values.join(', ')}}`).join(' × ');
+      const maxGpus = Math.max(...((space.knobs.find((k) => k.name === 'tensor_parallel_size')?.values ?? [1]) as number[]));
       return {
-        summary: `Tune ${base.name} (${base.model} on ${base.gpu}) in ${args.environment}: up to ${trials} trials by ${args.optimizer ?? 'bayesian'} search over ${knobs} (${space.size} configs), each a deployment of ${base.name}-tune on the ${this.options.backend.kind} backend (1 replica, up to ${Math.max(...space.knobs.filter((k) => k.name === 'tensor_parallel_size').flatMap((k) => k.values as number[]))} GPUs) measured by a load test of ${TRIAL_WORKLOAD.requests} requests at concurrency ${TRIAL_WORKLOAD.concurrency}; objective ${args.objective ?? 'throughput'} with p95 TTFT ≤ ${args.slo_p95_ttft_ms ?? 2000} ms and p95 TPOT ≤ ${args.slo_p95_tpot_ms ?? 100} ms. The best config is then proposed as a deploy, for approval.`,
+        summary: `Tune ${base.name} (${base.model} on ${base.gpu}) in ${args.environment}: up to ${trials} trials by ${args.optimizer ?? 'bayesian'} search over ${knobs} (${space.size} configs), each a deployment of ${base.name}-tune on the ${this.options.backend.kind} backend (1 replica, up to ${maxGpus} GPUs) measured by a load test of ${TRIAL_WORKLOAD.requests} requests at concurrency ${TRIAL_WORKLOAD.concurrency}; objective ${args.objective ?? 'throughput'} with p95 TTFT ≤ ${args.slo_p95_ttft_ms ?? 2000} ms and p95 TPOT ≤ ${args.slo_p95_tpot_ms ?? 100} ms. The best config is then proposed as a deploy, for approval.`,
         details: { base, trials, space: space.knobs },
       };
     }
@@ -99,14 +100,15 @@ export class Optimizations implements OptimizationService {
         : `Distill ${base.name} (${base.model}) into ${args.student}`;
     const rendered = this.options.executor.render(`${args.kind}-${base.name}`, command);
     return {
-      summary: `${what} as a ${this.options.executor.kind} job, then deploy the candidate ${candidate} to ${args.environment} (through the approval policy) and compare it with ${base.name} (size, load test, ${args.kind === 'quantize' ? 'accuracy' : 'accuracy'} check). ${this.options.executor.kind === 'local' ? 'Command' : 'Job'}: ${rendered.length > 400 ? `${rendered.slice(0, 400)}…` : rendered}`,
+      summary: `${what} as a ${this.options.executor.kind} job, then deploy the candidate ${candidate} to ${args.environment} (through the approval policy) and compare it with ${base.name} (size, load test, accuracy check). ${this.options.executor.kind === 'local' ? 'Command' : 'Job'}: ${rendered.length > 400 ? `${rendered.slice(0, 400)}…` : rendered}`,
       details: { base, candidate, command: rendered },
     };
   }
 
   async start(args: StartOptimizationArgs, context: ToolContext): Promise<ToolResult> {
-    await this.plan(args); // the same checks as at proposal time: the deployment may have gone since
+    // The same checks as at proposal time (the deployment may have gone since), without rendering the plan again.
     const base = this.baseline(args.deployment);
+    if (args.kind !== 'tune') this.command(args, base, '<job>');
     const job = this.runner.submit({
       kind: args.kind,
       deployment: base.name,

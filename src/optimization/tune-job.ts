@@ -155,7 +155,7 @@ export async function runTuneJob(
       data: { rows, baseline, chart },
     };
   }
-  const bestRow = rows.find((r) => r.value === best.value && describeConfig(r.config) === describeConfig(best.config));
+  const bestRow = rows.find((r) => space.key(r.config) === space.key(best.config));
   const proposal = await deps.callTool('deploy_model', {
     model: base.name,
     version: `${base.version}-tuned`,

@@ -286,7 +286,6 @@ function changeAction(event: RcaEvent, kind: 'deployment_change' | 'config_chang
 
 function trafficSurge(ctx: Context): Scored | undefined {
   const rate = surge(ctx);
-  // A neighbour's traffic counts only if it rose with ours.
   if (!rate || rate.ratio === null) return undefined;
   // 0.45 for a 1.6× surge, up to 0.7 at 4×.
   let score = 0.45 + 0.25 * Math.min(1, (rate.ratio - 1.6) / 2.4);
@@ -298,6 +297,7 @@ function trafficSurge(ctx: Context): Scored | undefined {
   if (latencyFirst) score -= 0.2; // Latency rose before the traffic did: the surge followed.
   const shedding = logsOf(ctx, 'traffic_surge');
   if (shedding.length > 0) score += 0.1;
+  // Neighbours are the shifts that began with ours, so a neighbour's surge is one at the same time.
   const elsewhere = ctx.neighbours.filter((s) => s.metric === 'request_rate' && s.direction === 'up');
   const { replicas } = ctx.input;
   const needed = replicas ? Math.ceil(replicas * rate.ratio) : undefined;
