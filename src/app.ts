@@ -116,8 +116,10 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
   let scraper: Scraper | undefined;
   const runtime = new LocalRuntime({ command: config.LOCAL_RUNTIME_COMMAND, dataDir: config.DATA_DIR, logger });
   let expiryTimer: NodeJS.Timeout | undefined;
+  let approvedTimer: NodeJS.Timeout | undefined;
   const stopBackground = async () => {
     clearInterval(expiryTimer);
+    clearInterval(approvedTimer);
     await runtime.stopAll();
     scraper?.stop();
     await fleet?.stop();
@@ -138,6 +140,8 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       : new EmbeddedSource(store, config.METRICS_SCRAPE_INTERVAL_S);
 
     let deployments: DeploymentRegistry = EMPTY_REGISTRY;
+    // The local runtime's replicas live in the process that owns the fleet: approvals made here are run there.
+    let runtimeOwner: number | undefined;
     if (config.DEMO === 'on') {
       if (claimFleet(config.DATA_DIR)) {
         const now = overrides.now?.() ?? new Date();
@@ -183,6 +187,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
           );
         }
         deployments = new DemoRegistry(() => live.deployments);
+        runtimeOwner = live.pid;
       }
     }
 
@@ -245,8 +250,13 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
     });
     const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
     let notify: ThreadNotifier = async (threadId, text, kind) => logger.info({ thread: threadId, kind }, text);
+    const policy = loadPolicy(config.APPROVAL_POLICY_FILE ?? DEFAULT_POLICY_FILE);
     const approvals = new Approvals({
-      policy: loadPolicy(config.APPROVAL_POLICY_FILE ?? DEFAULT_POLICY_FILE),
+      policy,
+      terminalOperator: policy.terminal.approve_all_without_slack && !config.SLACK_BOT_TOKEN,
+      ...(runtimeOwner !== undefined && config.DEPLOY_BACKEND === 'local'
+        ? { runsElsewhere: { owner: `the assistant running as pid ${runtimeOwner}` } }
+        : {}),
       proposals,
       audit,
       executor,
@@ -258,6 +268,11 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
     optimizations.attach(jobs, (name, args, context) => executor.execute(name, args, context));
     expiryTimer = setInterval(() => void approvals.expireDue(), 60_000);
     expiryTimer.unref();
+    // Proposals approved by another process on this DATA_DIR (`llmops approve`) run here, where the runtime is.
+    if (runtimeOwner === undefined) {
+      approvedTimer = setInterval(() => void approvals.runApproved(), 1_000);
+      approvedTimer.unref();
+    }
     const chosen = overrides.model ?? createChatModel(config, () => registry.names());
     const agent = new ToolLoopAgent({
       ...chosen,
@@ -289,7 +304,9 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       },
       recover: async () => {
         await jobs.recover();
-        return approvals.recoverInterrupted();
+        const interrupted = await approvals.recoverInterrupted();
+        if (runtimeOwner === undefined) await approvals.runApproved();
+        return interrupted;
       },
       jobs,
       setJobNotifier: (next) => {

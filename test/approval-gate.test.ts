@@ -21,8 +21,8 @@ afterEach(async () => {
 const ask = (assistant: TestAssistant, text: string, userId = 'U0ALICE') =>
   assistant.conversation.handle({ surface: 'test', threadId: `t:${text}`, userId, text });
 
-async function propose(assistant: TestAssistant, text = 'deploy qwen2-7b v2 to prod'): Promise<number> {
-  const reply = await ask(assistant, text);
+async function propose(assistant: TestAssistant, text = 'deploy qwen2-7b v2 to prod', userId = 'U0ALICE'): Promise<number> {
+  const reply = await ask(assistant, text, userId);
   const run = reply.toolRuns[0];
   expect(run?.result.status, reply.text).toBe('proposal');
   return (run as { result: { proposalId: number } }).result.proposalId;
@@ -90,6 +90,25 @@ describe('approval gate', () => {
       assistant.audit.query({ start: new Date(0), end: new Date(clock + 1000) }).filter((e) => e.action === 'refused'),
     ).toHaveLength(2);
   });
+
+  it('lets the terminal user approve only where no Slack is configured; with Slack the rules decide', async () => {
+    const slack = await assistantWith({ SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: 'secret' });
+    const id = await propose(slack, 'deploy qwen2-7b v2 to prod', 'local:alice');
+    for (const user of ['local:alice', 'local:bob']) {
+      expect((await slack.approvals.decide({ proposalId: id, decision: 'approve', userId: user })).text).toBe(
+        `${user} may not approve proposal ${id}: approvers are group:sre.`,
+      );
+    }
+    expect(slack.approvals.get(id)?.state).toBe('pending');
+    const local = await assistantWith();
+    const localId = await propose(local, 'deploy qwen2-7b v2 to prod', 'local:alice');
+    // Only a well-formed terminal user: a look-alike is judged by the rules.
+    expect((await local.approvals.decide({ proposalId: localId, decision: 'approve', userId: 'local:' })).outcome).toBe(
+      'refused',
+    );
+    const outcome = await local.approvals.decide({ proposalId: localId, decision: 'approve', userId: 'local:alice' });
+    expect(outcome.text).toMatch(new RegExp(`^Proposal ${localId} approved by local:alice and done: Deploy qwen2-7b v2 to prod`));
+  }, 60_000);
 
   it('executes exactly once under 50 concurrent approvals', async () => {
     const assistant = await assistantWith();

@@ -14,6 +14,11 @@ export default (services: ToolServices) => {
       environment: environment.optional(),
       to_version: z.string().trim().min(1).max(64).optional().describe('Version to return to; default the previous one'),
     }),
+    // "roll back mistral-7b" means the environment it runs in; the proposal and the policy say so.
+    complete: (args) => ({
+      ...args,
+      environment: args.environment ?? environment.parse(rollouts().environmentOf(args.deployment, undefined)),
+    }),
     risk: () => 'dangerous',
     plan: async (args) => rollouts().planRollback(args.deployment, args.environment, args.to_version),
     handler: async (args, context) =>

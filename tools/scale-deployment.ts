@@ -15,6 +15,11 @@ export default (services: ToolServices) => {
       replicas: z.number().int().min(0).max(256).describe('Target replica count'),
     }),
     // An unnamed environment may be prod, so it is treated as prod.
+    // "scale mistral-7b to 3" means the environment it runs in; risk, the proposal and the policy say so.
+    complete: (args) => ({
+      ...args,
+      environment: args.environment ?? environment.parse(rollouts().environmentOf(args.deployment, undefined)),
+    }),
     risk: (args) =>
       args.replicas === 0 || (args.environment !== 'staging' && args.environment !== 'dev') ? 'dangerous' : 'write',
     plan: async (args) => rollouts().planScale(args.deployment, args.environment, args.replicas),

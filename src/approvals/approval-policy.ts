@@ -25,9 +25,20 @@ const ruleSchema = z.object({
   expires_after: duration.default('1h'),
 });
 
+/**
+ * The person at the assistant's own terminal (`local:NAME`). Without Slack they are the only
+ * operator, and whoever types there owns the machine, its database and its credentials.
+ */
+const terminalSchema = z
+  .object({
+    approve_all_without_slack: z.boolean({ error: 'must be true or false' }).default(false),
+  })
+  .strict();
+
 export const policySchema = z
   .object({
     groups: z.record(z.string(), z.array(z.string())).default({}),
+    terminal: terminalSchema.default({ approve_all_without_slack: false }),
     rules: z.array(ruleSchema).min(1, { error: 'needs at least one rule' }),
   })
   .superRefine((policy, context) => {
@@ -100,6 +111,9 @@ export function requirementFor(policy: Policy, environment: string | undefined, 
     expiresAfterMs: parseDuration(rule.expires_after) as number,
   };
 }
+
+/** A terminal user as the local chat and `llmops approve --as` name them: `local:` and a login name. */
+export const LOCAL_USER = /^local:[A-Za-z0-9_][\w.-]{0,63}$/;
 
 /** Resolves Slack user groups (S…) to members; the Slack surface provides one, elsewhere groups are unknown. */
 export type UserGroupResolver = (groupId: string) => Promise<string[]>;

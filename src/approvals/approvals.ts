@@ -2,7 +2,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ToolResult } from '../tools/tool-definition.ts';
 import type { GatedCall, ToolExecutor } from '../tools/tool-executor.ts';
-import { isApprover, type Policy, requirementFor, type UserGroupResolver } from './approval-policy.ts';
+import { isApprover, LOCAL_USER, type Policy, requirementFor, type UserGroupResolver } from './approval-policy.ts';
 import type { AuditLog } from './audit-log.ts';
 import { canonicalJson, hashArgs, type Proposal, type ProposalRepository } from './proposal-repository.ts';
 
@@ -26,8 +26,11 @@ export interface DecisionInput {
 }
 
 export interface DecisionOutcome {
-  /** `executed`: this decision ran it; `recorded`: more approvals are needed; `refused`: nothing changed. */
-  outcome: 'executed' | 'recorded' | 'rejected' | 'refused';
+  /**
+   * `executed`: this decision ran it; `recorded`: more approvals are needed; `handed_over`: approved,
+   * and the process that owns the runtime runs it; `refused`: nothing changed.
+   */
+  outcome: 'executed' | 'recorded' | 'handed_over' | 'rejected' | 'refused';
   text: string;
   proposal?: Proposal;
   result?: ToolResult;
@@ -49,6 +52,16 @@ export class Approvals {
       notify?: ThreadNotifier;
       resolveGroup?: UserGroupResolver;
       now?: () => Date;
+      /**
+       * Whether a terminal user (`local:NAME`) may approve anything, their own requests included:
+       * the policy's `terminal.approve_all_without_slack` when no Slack is configured.
+       */
+      terminalOperator?: boolean;
+      /**
+       * Another live process owns the runtime (the local replicas live in it): an approval here
+       * is recorded as `approved` and that process runs it (`runApproved`).
+       */
+      runsElsewhere?: { owner: string };
     },
   ) {}
 
@@ -106,7 +119,11 @@ export class Approvals {
     return {
       status: 'proposal',
       proposalId: proposal.id,
-      summary: `Proposal ${proposal.id} awaits ${needed} ${who} (${call.risk}; expires ${proposal.expiresAt.toISOString().slice(11, 16)} UTC): ${plan.summary}`,
+      summary: `Proposal ${proposal.id} awaits ${needed} ${who} (${call.risk}; expires ${proposal.expiresAt.toISOString().slice(11, 16)} UTC): ${plan.summary}${
+        this.options.terminalOperator && LOCAL_USER.test(call.context.userId)
+          ? ` As the operator at this terminal you may decide it: /approve ${proposal.id} in the chat, or llmops approve ${proposal.id} --as ${call.context.userId}.`
+          : ''
+      }`,
       data: {
         proposal: proposal.id,
         tool: proposal.tool,
@@ -136,7 +153,8 @@ export class Approvals {
         text: `Proposal ${proposal.id} expired at ${proposal.expiresAt.toISOString()}; propose it again if it is still wanted.`,
       };
     }
-    if (!(await isApprover(policy, proposal.approvers, input.userId, this.options.resolveGroup))) {
+    const asTerminal = Boolean(this.options.terminalOperator) && LOCAL_USER.test(input.userId);
+    if (!asTerminal && !(await isApprover(policy, proposal.approvers, input.userId, this.options.resolveGroup))) {
       this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'not an approver' });
       return {
         outcome: 'refused',
@@ -144,7 +162,7 @@ export class Approvals {
         text: `${input.userId} may not ${input.decision} proposal ${proposal.id}: approvers are ${proposal.approvers.join(', ')}.`,
       };
     }
-    if (input.userId === proposal.requester && !proposal.allowSelfApproval) {
+    if (!asTerminal && input.userId === proposal.requester && !proposal.allowSelfApproval) {
       this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'self-approval' });
       return {
         outcome: 'refused',
@@ -163,16 +181,31 @@ export class Approvals {
     }
 
     // Record the approval and, when it is the last one needed, claim execution: one transaction, so only one caller wins.
+    // The terminal operator (no Slack) is the only operator: their approval is all that is needed.
+    const elsewhere = this.options.runsElsewhere;
     const claim = proposals.atomically(() => {
       if (!proposals.recordDecision(proposal.id, input.userId, 'approve', input.reason)) return 'duplicate' as const;
       const approvals = proposals.approvalsOf(proposal.id);
-      if (approvals.length < proposal.approvalsNeeded) return { waiting: proposal.approvalsNeeded - approvals.length };
-      return proposals.transition(proposal.id, ['pending'], 'executing') ? ('execute' as const) : ('lost' as const);
+      if (!asTerminal && approvals.length < proposal.approvalsNeeded)
+        return { waiting: proposal.approvalsNeeded - approvals.length };
+      return proposals.transition(proposal.id, ['pending'], elsewhere ? 'approved' : 'executing')
+        ? ('execute' as const)
+        : ('lost' as const);
     });
     if (claim === 'duplicate')
       return { outcome: 'refused', proposal, text: `${input.userId} already decided proposal ${proposal.id}.` };
     if (claim === 'lost') return this.alreadyDecided(proposal.id);
-    this.auditProposal(proposal, input.userId, 'approved', { reason: input.reason });
+    this.auditProposal(proposal, input.userId, 'approved', {
+      reason: input.reason,
+      ...(asTerminal ? { as: 'terminal operator (no Slack configured)' } : {}),
+    });
+    if (elsewhere && claim === 'execute') {
+      return {
+        outcome: 'handed_over',
+        proposal,
+        text: `Proposal ${proposal.id} approved by ${input.userId}; ${elsewhere.owner}, which owns the runtime, runs it now.`,
+      };
+    }
     if (typeof claim === 'object') {
       return {
         outcome: 'recorded',
@@ -200,6 +233,31 @@ export class Approvals {
     return interrupted;
   }
 
+  /**
+   * Runs proposals approved in another process (`llmops approve` while this one owns the
+   * runtime): each is claimed by a conditional update, so it runs once. One approved after
+   * its expiry and never picked up (its owner was down) expires instead.
+   */
+  async runApproved(): Promise<void> {
+    const { proposals } = this.options;
+    for (const proposal of proposals.inState(['approved'])) {
+      if (this.now() > proposal.expiresAt) {
+        if (proposals.transition(proposal.id, ['approved'], 'expired')) {
+          this.auditProposal(proposal, 'system', 'expired', { why: 'approved but not run before it expired' });
+          await this.tell(
+            proposal,
+            `Proposal ${proposal.id} was approved but expired before it could run; nothing was run.`,
+            'expired',
+          );
+        }
+        continue;
+      }
+      if (!proposals.transition(proposal.id, ['approved'], 'executing')) continue;
+      const approver = proposals.approvalsOf(proposal.id).at(-1) ?? 'unknown';
+      await this.execute(proposal, approver);
+    }
+  }
+
   /** Marks pending proposals past their expiry as expired and says so in their threads. */
   async expireDue(): Promise<void> {
     const { proposals } = this.options;
@@ -208,6 +266,10 @@ export class Approvals {
       this.auditProposal(proposal, 'system', 'expired');
       await this.tell(proposal, `Proposal ${proposal.id} expired without a decision; nothing was run.`, 'expired');
     }
+  }
+
+  get(id: number): Proposal | undefined {
+    return this.options.proposals.get(id);
   }
 
   open(): Proposal[] {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startAssistant } from '../app.ts';
+import type { Proposal } from '../approvals/proposal-repository.ts';
 import { runTerminalChat } from '../chat/local/terminal-chat.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
-import { readLiveFleet } from '../demo/fleet-file.ts';
-import { AppError, describeError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { runAnomaliesCommand } from './anomalies-command.ts';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.ts';
@@ -114,14 +114,6 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'approve' || command === 'reject') {
       const { values, positionals } = parse(rest, { as: { type: 'string' }, reason: { type: 'string' } }, 1);
-      const owner = readLiveFleet(config.DATA_DIR);
-      if (command === 'approve' && owner && config.DEPLOY_BACKEND === 'local') {
-        // The local runtime's replicas live in the process that runs them; one started here would die with this command.
-        throw new AppError(
-          'approve_elsewhere',
-          `The assistant running as pid ${owner.pid} owns the local runtime on DATA_DIR=${config.DATA_DIR}: approve there (/approve N in its chat, or the Slack button), or stop it first.`,
-        );
-      }
       const proposalId = integerOption('proposal number', positionals[0] as string);
       if (!values.as)
         throw new UsageError(`${command} needs --as USER: who decides (a Slack user ID such as U0SRE, or local:NAME)`);
@@ -132,6 +124,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
         reason: values.reason,
       });
       io.stdout.write(`${outcome.text}\n`);
+      if (outcome.outcome === 'handed_over') return (await waitForExecution(assistant.approvals, proposalId, io)) ? 0 : 1;
       return outcome.outcome === 'refused' || (outcome.result && outcome.result.status !== 'ok') ? 1 : 0;
     }
     if (command === 'plan') {
@@ -182,6 +175,27 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } finally {
     await assistant.close();
+  }
+}
+
+/** Follows a proposal handed to the process that owns the runtime until it has run, printing how it ended. */
+async function waitForExecution(proposals: { get(id: number): Proposal | undefined }, id: number, io: CliIo): Promise<boolean> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const proposal = proposals.get(id);
+    const state = proposal?.state;
+    if (state === 'succeeded' || state === 'failed' || state === 'expired' || state === 'interrupted') {
+      const result = proposal?.result as { summary?: string } | undefined;
+      io.stdout.write(
+        `Proposal ${id} ${state === 'succeeded' ? 'done' : state.toUpperCase()}${result?.summary ? `: ${result.summary}` : ''}\n`,
+      );
+      return state === 'succeeded';
+    }
+    if (Date.now() > deadline) {
+      io.stdout.write(`Proposal ${id} is still ${state}; follow it with llmops proposals or in the assistant.\n`);
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 

@@ -131,7 +131,8 @@ export class RolloutService {
     };
   }
 
-  private environmentOf(name: string, environment: string | undefined): string {
+  /** The named environment, else the only one the deployment runs in; an error says which to choose. */
+  environmentOf(name: string, environment: string | undefined): string {
     if (environment) return environment;
     const environments = this.options.history.environmentsOf(name);
     if (environments.length === 1) return environments[0] as string;

@@ -30,6 +30,11 @@ export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
   /** What the tool does and when to pick it; the model reads this. */
   description: string;
   input: Schema;
+  /**
+   * Fills in what a call implies but does not say (the environment its deployment runs in), so
+   * that risk, the policy and a stored proposal judge the real target. Throws when it cannot tell.
+   */
+  complete?: (args: z.infer<Schema>) => z.infer<Schema> | Promise<z.infer<Schema>>;
   /** Risk may depend on the arguments (for example prod deploys are dangerous). */
   risk: (args: z.infer<Schema>) => Risk;
   /**

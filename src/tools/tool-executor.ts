@@ -113,9 +113,14 @@ export class ToolExecutor {
     if (!parsed.success) {
       return failure('invalid_arguments', `${name}: invalid arguments: ${describeIssues(parsed.error)}`);
     }
-    const args = parsed.data as Record<string, unknown>;
     if (!tool.handler) {
       return { status: 'unavailable', summary: `${name} is not available yet in this release.` };
+    }
+    let args = parsed.data as Record<string, unknown>;
+    try {
+      args = tool.complete ? ((await tool.complete(args)) as Record<string, unknown>) : args;
+    } catch (error) {
+      return failure(AppError.isInstance(error) ? error.code : 'invalid_arguments', `${name}: ${describeError(error)}`);
     }
     const risk = tool.risk(args);
     if (risk !== 'read') {
