@@ -77,9 +77,27 @@ describe('promql', () => {
     expect(curatedPromql(query, { type: 'counter', name: 'vllm:generation_tokens_total' }, options)).toBe(
       'sum by (model_name) (rate(vllm:generation_tokens_total{model_name="llama-3-8b"}[5m]))',
     );
-    expect(curatedPromql(query, { type: 'ratio', name: 'http_requests_total', numerator: { status: '5xx' } }, options)).toBe(
-      'sum by (model_name) (rate(http_requests_total{status="5xx",model_name="llama-3-8b"}[5m]))' +
-        ' / sum by (model_name) (rate(http_requests_total{model_name="llama-3-8b"}[5m]))',
+    const aborted = 'rate(vllm:request_success_total{model_name="llama-3-8b"}[5m])';
+    expect(
+      curatedPromql(
+        query,
+        { type: 'ratio', name: 'vllm:request_success_total', numerator: { finished_reason: 'abort' } },
+        options,
+      ),
+    ).toBe(
+      `(sum by (model_name) (rate(vllm:request_success_total{finished_reason="abort",model_name="llama-3-8b"}[5m])) or sum by (model_name) (${aborted}) * 0) / sum by (model_name) (${aborted})`,
+    );
+    // vLLM's HTTP counter has no model_name: it is borrowed per instance from the engine's own series.
+    const join =
+      '* on (instance) group_left (model_name) (0 * max by (instance, model_name) (vllm:num_requests_running{model_name="llama-3-8b"}) + 1)';
+    expect(
+      curatedPromql(
+        query,
+        { type: 'ratio', name: 'http_requests_total', numerator: { status: '5xx' }, labelsFrom: 'vllm:num_requests_running' },
+        options,
+      ),
+    ).toBe(
+      `(sum by (model_name) (rate(http_requests_total{status="5xx"}[5m]) ${join}) or sum by (model_name) (rate(http_requests_total[5m]) ${join}) * 0) / sum by (model_name) (rate(http_requests_total[5m]) ${join})`,
     );
     expect(curatedPromql(query, { type: 'gauge', name: 'vllm:kv_cache_usage_perc', aggregate: 'avg' }, options)).toBe(
       'avg by (model_name) (vllm:kv_cache_usage_perc{model_name="llama-3-8b"})',

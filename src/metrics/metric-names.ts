@@ -8,7 +8,16 @@ import type { MetricKind } from './curated-metrics.ts';
 export type MetricFamilyRef =
   | { type: 'histogram'; name: string }
   | { type: 'counter'; name: string }
-  | { type: 'ratio'; name: string; numerator: Record<string, string> }
+  | {
+      type: 'ratio';
+      name: string;
+      numerator: Record<string, string>;
+      /**
+       * A family without the deployment label (vLLM's HTTP metrics carry none): Prometheus
+       * borrows it, per instance, from this series of the same server.
+       */
+      labelsFrom?: string;
+    }
   | { type: 'gauge'; name: string; aggregate: 'sum' | 'avg' };
 
 /**
@@ -39,8 +48,9 @@ export const METRIC_ALTERNATIVES: Record<MetricKind, MetricFamilyRef[]> = {
     { type: 'counter', name: 'tgi_request_generated_tokens_sum' },
   ],
   error_rate: [
-    // vLLM's API server is instrumented by prometheus-fastapi-instrumentator (status grouped as 2xx, 5xx…).
-    { type: 'ratio', name: 'http_requests_total', numerator: { status: '5xx' } },
+    // vLLM's API server is instrumented by prometheus-fastapi-instrumentator (status grouped as 2xx, 5xx…),
+    // without model_name: the deployment comes from the engine's own series on the same instance.
+    { type: 'ratio', name: 'http_requests_total', numerator: { status: '5xx' }, labelsFrom: 'vllm:num_requests_running' },
     { type: 'ratio', name: 'vllm:request_success_total', numerator: { finished_reason: 'abort' } },
   ],
   queue_depth: [

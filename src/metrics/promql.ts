@@ -60,11 +60,17 @@ export function curatedPromql(query: CuratedQuery, family: MetricFamilyRef, opti
     }
     case 'counter':
       return `sum by (${label}) (${rate(family.name, scope)})`;
-    case 'ratio':
-      return (
-        `sum by (${label}) (${rate(family.name, { ...family.numerator, ...scope })})` +
-        ` / sum by (${label}) (${rate(family.name, scope)})`
-      );
+    case 'ratio': {
+      // Without the label on the family itself, scope and group through the instance's engine series.
+      const own = family.labelsFrom === undefined;
+      const labelled = (matchers: Record<string, string>) =>
+        own
+          ? rate(family.name, { ...matchers, ...scope })
+          : `${rate(family.name, matchers)} * on (instance) group_left (${label}) (0 * max by (instance, ${label}) (${selector(family.labelsFrom as string, scope)}) + 1)`;
+      const all = `sum by (${label}) (${labelled({})})`;
+      // A failure counter appears only after the first failure: none yet is a rate of 0, not no data.
+      return `(sum by (${label}) (${labelled(family.numerator)}) or ${all} * 0) / ${all}`;
+    }
     case 'gauge':
       return `${family.aggregate} by (${label}) (${selector(family.name, scope)})`;
   }
