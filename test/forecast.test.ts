@@ -181,6 +181,21 @@ describe('short, gappy and odd series', () => {
     expect(inferPeriod(7 * 3600).period).toBe(1);
   });
 
+  it('keeps forecasts and intervals of a series that never goes below 0 at or above 0, and says so', () => {
+    // A quiet deployment: requests per second near zero at night, noisy, with a downward trend.
+    const draw = normalSampler(seededRandom(21));
+    const values = Array.from({ length: 24 * 8 }, (_, t) =>
+      Math.max(0, 0.4 - 0.0015 * t + 0.35 * Math.sin((2 * Math.PI * t) / 24) + 0.15 * draw()),
+    );
+    const result = forecast(timed(values), { horizonPoints: 48 });
+    expect(result.points.every((p) => p.lo95 >= 0 && p.lo80 >= 0 && p.mean >= 0)).toBe(true);
+    expect(result.points.some((p) => p.lo95 === 0)).toBe(true);
+    expect(result.notes.join(' ')).toMatch(/raised to 0: the series never goes below 0/);
+    // A series that does go negative (a temperature, a difference) keeps its negative forecasts.
+    const signed = forecast(timed(values.map((v) => v - 1)), { horizonPoints: 48 });
+    expect(signed.points.some((p) => p.lo95 < 0)).toBe(true);
+  });
+
   it('rejects a bad horizon or period', () => {
     const series = timed([1, 2, 3, 4]);
     expect(() => forecast(series, { horizonPoints: 0 })).toThrow(AppError);

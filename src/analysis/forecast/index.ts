@@ -76,14 +76,23 @@ export function forecast(series: ReadonlyArray<SeriesPoint>, options: ForecastOp
   const fitted = candidate.fit(regular.values);
   const band = fitted.forecast(horizonPoints);
   const last = regular.start + (regular.values.length - 1) * regular.step;
+  // A series that never went below zero is a non-negative quantity (a rate, a latency, a count): so are its forecasts.
+  const floor = regular.values.every((v) => Number.isNaN(v) || v >= 0) ? 0 : Number.NEGATIVE_INFINITY;
+  let clipped = 0;
+  const atFloor = (v: number) => {
+    if (v >= floor) return v;
+    clipped++;
+    return floor;
+  };
   const points = band.mean.map((m, i) => ({
     t: last + (i + 1) * regular.step,
-    mean: m,
-    lo80: band.lo80[i] as number,
-    hi80: band.hi80[i] as number,
-    lo95: band.lo95[i] as number,
-    hi95: band.hi95[i] as number,
+    mean: atFloor(m),
+    lo80: atFloor(band.lo80[i] as number),
+    hi80: atFloor(band.hi80[i] as number),
+    lo95: atFloor(band.lo95[i] as number),
+    hi95: atFloor(band.hi95[i] as number),
   }));
+  if (clipped > 0) notes.push(`${clipped} forecast or interval values below 0 were raised to 0: the series never goes below 0.`);
   return {
     model: choice.model,
     description: fitted.description,
