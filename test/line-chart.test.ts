@@ -82,9 +82,31 @@ describe('line chart rendering', () => {
     const texts = textOf(await renderLineChartSvg(spec));
     expect(texts).toContain('TTFT p95 by deployment');
     expect(texts).toContain('TTFT p95 (s)');
-    expect(texts).toContain('time');
+    expect(texts).toContain('time (UTC)');
     expect(texts).toContain('llama-70b-prod');
     expect(texts).toContain('mistral-7b');
+  });
+
+  it('labels the time axis readably for the span shown, in UTC: clock times, dates with times, dates', async () => {
+    const T = Date.UTC(2026, 10, 30, 22, 0) / 1000;
+    const over = (seconds: number) => [
+      { name: 'ttft', points: Array.from({ length: 100 }, (_, i) => ({ t: T + (i * seconds) / 99, v: 1 + (i % 7) })) },
+    ];
+    const ticks = async (seconds: number) =>
+      textOf(await renderLineChartSvg({ ...spec, series: over(seconds) })).filter(
+        // Axis labels with digits, other than the y axis' numbers and the titles.
+        (t) => /\d/.test(t) && !/^\d+(\.\d+)?$/.test(t) && t !== spec.title && t !== spec.yLabel,
+      );
+    const hour = await ticks(3600);
+    expect(hour.length).toBeGreaterThan(3);
+    for (const label of hour) expect(label).toMatch(/^([01]\d|2[0-3]):[0-5]\d$/);
+    const days = await ticks(3 * 86_400);
+    for (const label of days) expect(label).toMatch(/^[A-Z][a-z]{2} \d\d [0-2]\d:00$/);
+    const week = await ticks(7 * 86_400);
+    expect(week.length).toBeGreaterThan(4);
+    for (const label of week) expect(label).toMatch(/^[A-Z][a-z]{2} \d\d$/);
+    expect(new Set(week).size).toBe(week.length);
+    expect(week[0]).toBe('Dec 01');
   });
 
   it('appends the unit to the y axis title unless it is already there', async () => {

@@ -93,7 +93,7 @@ function toVegaLite(spec: LineChartSpec): TopLevelSpec {
     };
   }
 
-  const x = { field: 't', type: 'temporal', title: 'time', axis: { labelOverlap: true, grid: false } } as const;
+  const x = { field: 't', type: 'temporal', title: 'time (UTC)', scale: { type: 'utc' }, axis: timeAxis(rows) } as const;
   const y = { field: 'v', type: 'quantitative', title: yTitle(spec), scale: { zero: false } } as const;
   return {
     ...base,
@@ -133,6 +133,28 @@ function toVegaLite(spec: LineChartSpec): TopLevelSpec {
           ]),
     ],
   } as TopLevelSpec;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Labels that read at the chart's span, in UTC as the answers' times are: clock times within a
+ * day and a half, dates with times within four days, dates beyond (Vega's default repeats "12 PM").
+ */
+function timeAxis(rows: ReadonlyArray<{ t: number }>) {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const row of rows) {
+    first = Math.min(first, row.t);
+    last = Math.max(last, row.t);
+  }
+  const span = last - first;
+  // On a utc scale Vega formats and places ticks in UTC.
+  const common = { labelOverlap: true, grid: false } as const;
+  if (span <= 36 * HOUR_MS) return { ...common, format: '%H:%M' };
+  if (span <= 4 * 24 * HOUR_MS) return { ...common, format: '%b %d %H:%M', tickCount: { interval: 'hours', step: 12 } };
+  const days = Math.max(1, Math.ceil(span / (24 * HOUR_MS) / 8));
+  return { ...common, format: '%b %d', tickCount: { interval: 'day', step: days } };
 }
 
 export async function renderLineChartSvg(spec: LineChartSpec): Promise<string> {
