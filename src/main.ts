@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { startAssistant } from './app.ts';
 import { runTerminalChat } from './chat/local/terminal-chat.ts';
 import { TerminalIncidentChannel } from './chat/local/terminal-incident-channel.ts';
+import { forTerminal } from './chat/local/terminal-text.ts';
 import { decisionsOf } from './chat/slack/slack-dependencies.ts';
 import { createSlackSurface, type SlackSurface } from './chat/slack/slack-surface.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
@@ -126,10 +127,10 @@ async function main(): Promise<void> {
   if (interactive) {
     // The terminal's own /approve prints its outcome; the rest (progress, interruptions, expiries) is printed here.
     assistant.setNotifier(async (threadId, text, kind) => {
-      if (threadId.startsWith('local:') && kind !== 'outcome') process.stdout.write(`\n${text}\n`);
+      if (threadId.startsWith('local:') && kind !== 'outcome') process.stdout.write(`\n${forTerminal(text)}\n`);
     });
     assistant.setJobNotifier(async (threadId, _key, text) => {
-      if (threadId.startsWith('local:')) process.stdout.write(`\n${text}\n`);
+      if (threadId.startsWith('local:')) process.stdout.write(`\n${forTerminal(text)}\n`);
     });
     await runTerminalChat({
       conversation: assistant.conversation,

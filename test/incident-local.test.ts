@@ -29,7 +29,7 @@ describe('incident threads in the terminal', () => {
       });
       expect(await service.receive(firing)).toBe('opened');
       expect(await service.receive(firing)).toBe('repeated');
-      expect(printed).toMatch(/\[incident:[0-9a-f]{12}\] :rotating_light: FIRING: \[page\] HighTTFT — p95 TTFT above 2 s/);
+      expect(printed).toMatch(/\[incident:[0-9a-f]{12}\] 🚨 FIRING: \[page\] HighTTFT — p95 TTFT above 2 s/);
       expect(printed).toMatch(/> show metrics of mistral-7b since \d\d:\d\d\nmistral-7b now/);
       // The root-cause engine runs first; the alert itself is recorded as a change event it reads.
       expect(printed).toMatch(/> why is mistral-7b alerting since \d\d:\d\d\?\n(Most likely cause|Checked)/);
@@ -44,7 +44,7 @@ describe('incident threads in the terminal', () => {
         alerts: firing.alerts.map((a) => ({ ...a, status: 'resolved' as const })),
       };
       expect(await service.receive(resolved)).toBe('resolved');
-      expect(printed).toContain(':white_check_mark: RESOLVED: [page] HighTTFT');
+      expect(printed).toContain('✅ RESOLVED: [page] HighTTFT');
       expect((printed.match(/FIRING/g) ?? []).length).toBe(1);
     } finally {
       await assistant.dispose();

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runTerminalChat } from '../src/chat/local/terminal-chat.ts';
+import { forTerminal } from '../src/chat/local/terminal-text.ts';
 import { ThreadRepository } from '../src/store/thread-repository.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
@@ -128,5 +129,15 @@ describe('local chat on the embedded default (offline planner, no key, no Slack)
     } finally {
       await assistant.dispose();
     }
+  });
+});
+
+describe('text for the terminal', () => {
+  it("prints Slack's emoji shortcodes as emoji and links as label (url), leaving unknown codes alone", () => {
+    expect(forTerminal(':rotating_light: FIRING: HighTTFT')).toBe('🚨 FIRING: HighTTFT');
+    expect(forTerminal(':white_check_mark: RESOLVED, see <https://grafana.example/d/1|the dashboard>')).toBe(
+      '✅ RESOLVED, see the dashboard (https://grafana.example/d/1)',
+    );
+    expect(forTerminal('ratio 3:10:00 and :not_an_emoji: stay')).toBe('ratio 3:10:00 and :not_an_emoji: stay');
   });
 });

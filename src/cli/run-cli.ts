@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { startAssistant } from '../app.ts';
 import type { Proposal } from '../approvals/proposal-repository.ts';
 import { runTerminalChat } from '../chat/local/terminal-chat.ts';
+import { forTerminal } from '../chat/local/terminal-text.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { describeError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -85,7 +86,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const threadId = values.thread ? `cli:${values.thread}` : values.once !== undefined ? `cli:once:${randomUUID()}` : user;
       if (values.once !== undefined) {
         const reply = await assistant.conversation.handle({ surface: 'cli', threadId, userId: user, text: values.once });
-        io.stdout.write(`${reply.text}\n`);
+        io.stdout.write(`${forTerminal(reply.text)}\n`);
         return reply.kind === 'answer' ? 0 : 1;
       }
       await runTerminalChat({

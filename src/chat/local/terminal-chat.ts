@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import { HELP_TEXT } from '../../conversation/examples.ts';
 import type { ThreadRepository } from '../../store/thread-repository.ts';
+import { forTerminal } from './terminal-text.ts';
 
 export interface TerminalChatOptions {
   conversation: ConversationService;
@@ -27,7 +28,7 @@ const COMMANDS = '/help (examples), /approve N [reason], /reject N [reason], /ne
 export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
   const { conversation, output, threadId, userId } = options;
   const rl = createInterface({ input: options.input, output, terminal: options.interactive, prompt: 'you> ' });
-  const write = (text: string) => output.write(`${text}\n`);
+  const write = (text: string) => output.write(`${forTerminal(text)}\n`);
   if (options.interactive) {
     if (options.banner) write(options.banner);
     write(`Commands: ${COMMANDS}.`);

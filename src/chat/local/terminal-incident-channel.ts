@@ -1,6 +1,7 @@
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import type { IncidentChannel } from '../../incidents/incident-service.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { forTerminal } from './terminal-text.ts';
 
 /**
  * Incident threads without Slack: each incident is a conversation of its own, printed to the
@@ -31,6 +32,6 @@ export class TerminalIncidentChannel implements IncidentChannel {
 
   private print(threadId: string, text: string): void {
     this.logger.info({ thread: threadId }, text);
-    this.output?.write(`\n[${threadId}] ${text}\n`);
+    this.output?.write(`\n[${threadId}] ${forTerminal(text)}\n`);
   }
 }
