@@ -15,11 +15,13 @@ import { ConversationService } from './conversation/conversation-service.ts';
 import { DemoFleet } from './demo/demo-fleet.ts';
 import { DemoRegistry } from './demo/demo-registry.ts';
 import { claimFleet, releaseFleet, waitForLiveFleet } from './demo/fleet-file.ts';
+import { scrapeMember } from './demo/fleet-scraping.ts';
 import type { DemoIncident } from './demo/history-backfill.ts';
 import { DeploymentHistory } from './deployments/deployment-history.ts';
 import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
 import { KubernetesBackend } from './deployments/kubernetes-backend.ts';
 import { LocalRuntime } from './deployments/local-runtime.ts';
+import { ReplicaSlots } from './deployments/replica-slots.ts';
 import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
 import { changeFeed } from './incidents/change-feed.ts';
@@ -114,18 +116,34 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
   const db = openDatabase(config.DATA_DIR);
   let fleet: DemoFleet | undefined;
   let scraper: Scraper | undefined;
-  const runtime = new LocalRuntime({ command: config.LOCAL_RUNTIME_COMMAND, dataDir: config.DATA_DIR, logger });
+  let slots: ReplicaSlots | undefined;
+  let runtime: LocalRuntime | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   let approvedTimer: NodeJS.Timeout | undefined;
   const stopBackground = async () => {
     clearInterval(expiryTimer);
     clearInterval(approvedTimer);
-    await runtime.stopAll();
+    await runtime?.stopAll();
     scraper?.stop();
     await fleet?.stop();
+    await slots?.close();
     if (config.DEMO === 'on') releaseFleet(config.DATA_DIR);
   };
   try {
+    // The process that owns the demo fleet owns its replicas' stable ports too (DATA_DIR/demo/ports.json).
+    const fleetSlots =
+      config.DEMO === 'on' && claimFleet(config.DATA_DIR)
+        ? new ReplicaSlots({ file: join(config.DATA_DIR, 'demo', 'ports.json'), logger })
+        : undefined;
+    slots = fleetSlots;
+    const localRuntime = new LocalRuntime({
+      command: config.LOCAL_RUNTIME_COMMAND,
+      dataDir: config.DATA_DIR,
+      logger,
+      slots: fleetSlots,
+    });
+    runtime = localRuntime;
+    const history = new DeploymentHistory(db);
     const store = new MetricStore(db);
     const metricsSource: MetricsSource = config.PROMETHEUS_URL
       ? new PrometheusSource({
@@ -143,13 +161,17 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
     // The local runtime's replicas live in the process that owns the fleet: approvals made here are run there.
     let runtimeOwner: number | undefined;
     if (config.DEMO === 'on') {
-      if (claimFleet(config.DATA_DIR)) {
+      if (fleetSlots) {
         const now = overrides.now?.() ?? new Date();
         fleet = new DemoFleet({
           dataDir: config.DATA_DIR,
           seed: config.DEMO_SEED,
           logger,
           traffic: overrides.demoTraffic ?? true,
+          // It runs what the deployment history says, on the slots' stable ports.
+          history,
+          slots: fleetSlots,
+          runtime: localRuntime,
           backfill: config.PROMETHEUS_URL
             ? undefined
             : {
@@ -171,8 +193,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
             retentionDays: config.METRICS_RETENTION_DAYS,
             logger,
           });
-          for (const member of fleet.members)
-            scraper.addTarget(`demo:${member.deployment.name}`, member.deployment.name, member.urls[0] as string);
+          for (const member of fleet.members) scrapeMember(scraper, fleet, member);
           // The first scrape lands before the first question, so "right now" has an answer.
           await scraper.scrapeOnce();
           scraper.start(false);
@@ -191,22 +212,15 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       }
     }
 
-    const history = new DeploymentHistory(db);
-    for (const member of fleet?.members ?? []) history.seed({ ...member.deployment, replicas: 1 }, 'demo');
-    const backend = config.DEPLOY_BACKEND === 'kubernetes' ? kubernetesBackend(config) : runtime;
+    const backend = config.DEPLOY_BACKEND === 'kubernetes' ? kubernetesBackend(config) : localRuntime;
     const rollouts = new RolloutService({
       backend,
       history,
       // The fleet, its traffic and the scraper follow a finished rollout.
       onRolledOut: async (spec, urls) => {
         if (!fleet) return;
-        await fleet.adopt(spec, urls);
-        if (scraper) {
-          scraper.removeTargets(`demo:${spec.name}`);
-          for (const [index, url] of urls.entries()) {
-            scraper.addTarget(index === 0 ? `demo:${spec.name}` : `demo:${spec.name}#${index}`, spec.name, url);
-          }
-        }
+        const member = await fleet.adopt(spec, urls);
+        if (scraper) scrapeMember(scraper, fleet, member);
       },
     });
     const metrics = new AssistantMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });

@@ -1,9 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../deployments/atomic-file.ts';
+import type { DeploymentHistory } from '../deployments/deployment-history.ts';
+import type { DeploymentBackend } from '../deployments/deployment-spec.ts';
+import type { ReplicaSlots } from '../deployments/replica-slots.ts';
 import type { Logger } from '../observability/logger.ts';
 import { deriveSeed } from '../random/seeded-random.ts';
 import { type FleetDescription, fleetFilePath } from './fleet-file.ts';
+import { type PlannedDeployment, planFleet } from './fleet-plan.ts';
 import { type BackfillOptions, backfillHistory } from './history-backfill.ts';
+import { targetGroups, writePrometheusTargets } from './prometheus-targets.ts';
 import { ServerLog } from './server-log.ts';
 import type { ServerConfig } from './serving-model.ts';
 import { SimulatedServer } from './simulated-server.ts';
@@ -59,17 +64,22 @@ export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
 
 export interface FleetMember {
   deployment: DemoDeployment;
-  /** The in-process server the fleet started with; gone once the local runtime rolled out a replacement. */
-  server: SimulatedServer | undefined;
-  /** Base URLs of the replicas serving now. */
+  /** The replicas this process simulates; empty once the local runtime serves the deployment. */
+  servers: SimulatedServer[];
+  /** The replicas' stable URLs (one slot each), in replica order. */
   urls: string[];
   log: ServerLog;
   traffic: TrafficGenerator;
 }
 
 /**
- * The embedded default's fleet: one simulated vLLM server per deployment on a loopback
- * port, each driven by its own traffic generator, logging to `DATA_DIR/demo/logs/`.
+ * The embedded default's fleet: every deployment the deployment history says is active (the
+ * three defaults on a fresh data directory), each replica on a stable loopback port (its slot),
+ * driven by its own traffic generator and logging to `DATA_DIR/demo/logs/`. It simulates the
+ * deployments it started itself and hands what the local runtime deployed back to the runtime,
+ * so a restart brings back the versions, settings and ports that ran before. Whenever the
+ * fleet changes, `DATA_DIR/demo/fleet.json` (for other processes) and
+ * `DATA_DIR/demo/prometheus-targets.json` (for Prometheus) are rewritten.
  */
 export class DemoFleet {
   readonly members: FleetMember[] = [];
@@ -79,10 +89,15 @@ export class DemoFleet {
       dataDir: string;
       seed: number;
       logger: Logger;
+      /** What a fresh history starts with. */
       deployments?: readonly DemoDeployment[];
       traffic?: boolean;
       /** Writes history before the servers start, when the store has none for them. */
       backfill?: Omit<BackfillOptions, 'deployments' | 'seed'>;
+      history: DeploymentHistory;
+      slots: ReplicaSlots;
+      /** Runs again what the history says the local runtime deployed. */
+      runtime: Pick<DeploymentBackend, 'deploy'>;
     },
   ) {}
 
@@ -91,78 +106,74 @@ export class DemoFleet {
   }
 
   async start(): Promise<void> {
-    const deployments = (this.options.deployments ?? DEMO_DEPLOYMENTS).map((deployment) => ({
-      deployment,
-      log: new ServerLog(this.logPath(deployment.name)),
-    }));
+    const defaults = this.options.deployments ?? DEMO_DEPLOYMENTS;
     if (this.options.backfill) {
       const started = performance.now();
-      const { snapshots } = backfillHistory({ ...this.options.backfill, deployments, seed: this.options.seed });
+      const { snapshots } = backfillHistory({
+        ...this.options.backfill,
+        deployments: defaults.map((deployment) => ({ deployment, log: new ServerLog(this.logPath(deployment.name)) })),
+        seed: this.options.seed,
+      });
       if (snapshots > 0)
         this.options.logger.info({ snapshots, ms: Math.round(performance.now() - started) }, 'demo history back-filled');
     }
-    for (const { deployment, log } of deployments) {
-      const server = new SimulatedServer({ ...deployment, seed: deriveSeed(this.options.seed, deployment.name), log });
-      await server.start();
-      const member: Partial<FleetMember> = { deployment, server, urls: [server.url], log };
-      const traffic = new TrafficGenerator({
-        target: () => this.trafficTarget(member as FleetMember),
-        peakRatePerSecond: deployment.peakRatePerSecond,
-        seed: deriveSeed(this.options.seed, `traffic:${deployment.name}`),
-      });
-      if (this.options.traffic ?? true) traffic.start();
-      member.traffic = traffic;
-      this.members.push(member as FleetMember);
-    }
-    this.writeFleetFile();
-    this.options.logger.info({ deployments: this.members.map((m) => `${m.deployment.name}@${m.urls[0]}`) }, 'demo fleet started');
+    const planned = planFleet(this.options.history, defaults, this.options.logger);
+    // Child processes start in parallel; a member's place in the fleet follows the history's order.
+    const members = await Promise.all(planned.map((plan) => this.run(plan)));
+    this.members.push(...members);
+    this.writeFiles();
+    this.options.logger.info(
+      { deployments: this.members.map((m) => `${m.deployment.name}/${m.deployment.environment}@${m.urls.join(',')}`) },
+      'demo fleet started',
+    );
   }
 
   async stop(): Promise<void> {
     for (const member of this.members) {
       member.traffic.stop();
-      await member.server?.stop();
+      for (const server of member.servers) await server.stop();
     }
   }
 
   /**
    * Points a deployment at replicas the local runtime started (a rollout finished): the
-   * in-process server it replaces stops, traffic follows, and other processes are told.
-   * A deployment the fleet did not have joins it.
+   * in-process servers it replaces stop, traffic follows, and other processes and Prometheus
+   * are told. A deployment the fleet did not have joins it.
    */
   async adopt(spec: DemoDeployment, urls: string[]): Promise<FleetMember> {
-    let member = this.find(spec.name);
+    let member = this.find(spec.name, spec.environment);
     if (!member) {
-      const log = new ServerLog(this.logPath(spec.name));
-      const partial: Partial<FleetMember> = { deployment: spec, server: undefined, urls, log };
-      partial.traffic = new TrafficGenerator({
-        target: () => this.trafficTarget(partial as FleetMember),
-        peakRatePerSecond: spec.peakRatePerSecond,
-        seed: deriveSeed(this.options.seed, `traffic:${spec.name}`),
-      });
-      if (this.options.traffic ?? true) partial.traffic.start();
-      member = partial as FleetMember;
+      member = this.member(spec, [], urls);
       this.members.push(member);
     } else {
-      const replaced = member.server;
+      const replaced = member.servers;
       member.deployment = spec;
       member.urls = urls;
-      member.server = undefined;
-      await replaced?.stop();
+      member.servers = [];
+      for (const server of replaced) await server.stop();
     }
-    this.writeFleetFile();
+    this.writeFiles();
     return member;
   }
 
-  private trafficTarget(member: FleetMember) {
-    const url = member.urls.length > 0 ? member.urls[Math.floor(Math.random() * member.urls.length)] : undefined;
-    return url
-      ? { url, model: member.deployment.name, trafficMultiplier: member.server?.faultEffects.trafficMultiplier ?? 1 }
-      : undefined;
+  /** A member by deployment name, in the given environment or the first one it runs in. */
+  find(name: string, environment?: string): FleetMember | undefined {
+    return this.members.find(
+      (member) => member.deployment.name === name && (!environment || member.deployment.environment === environment),
+    );
   }
 
-  find(name: string): FleetMember | undefined {
-    return this.members.find((member) => member.deployment.name === name);
+  /**
+   * The embedded scraper's targets for a member: `demo:NAME` for the first environment a name
+   * runs in (the name its back-filled history has), `demo:NAME@ENV` for others; `#i` for replica i > 0.
+   */
+  scrapeTargets(member: FleetMember): { base: string; targets: Array<{ name: string; deployment: string; url: string }> } {
+    const { name, environment } = member.deployment;
+    const base = this.find(name) === member ? `demo:${name}` : `demo:${name}@${environment}`;
+    return {
+      base,
+      targets: member.urls.map((url, index) => ({ name: index === 0 ? base : `${base}#${index}`, deployment: name, url })),
+    };
   }
 
   /** What other processes need to reach the fleet. */
@@ -178,13 +189,68 @@ export class DemoFleet {
         gpu: `${deployment.gpuCount} × ${deployment.gpu}`,
         dtype: deployment.dtype,
         url: urls[0] ?? '',
+        urls,
         log: log.path,
       })),
     };
   }
 
-  private writeFleetFile(): void {
-    mkdirSync(join(this.options.dataDir, 'demo'), { recursive: true });
-    writeFileSync(fleetFilePath(this.options.dataDir), `${JSON.stringify(this.describe(), null, 2)}\n`);
+  /** Starts one planned deployment: simulated here, or through the local runtime that ran it before. */
+  private async run({ deployment, replicas, runsOn }: PlannedDeployment): Promise<FleetMember> {
+    const { name, environment } = deployment;
+    if (runsOn === 'runtime') {
+      const result = await this.options.runtime.deploy({ ...deployment, replicas });
+      if (!result.ok)
+        this.options.logger.error(
+          { deployment: `${name}/${environment}`, version: deployment.version },
+          `could not start what the deployment history says runs: ${result.summary}`,
+        );
+      return this.member(deployment, [], result.urls);
+    }
+    const log = new ServerLog(this.logPath(name));
+    const servers: SimulatedServer[] = [];
+    for (let index = 0; index < replicas; index++) {
+      const seed = deriveSeed(this.options.seed, index === 0 ? name : `${name}#${index}`);
+      const server = new SimulatedServer({ ...deployment, seed, log });
+      await server.start(await this.options.slots.backendPort());
+      servers.push(server);
+    }
+    const urls = await this.options.slots.serve(
+      name,
+      environment,
+      servers.map((server) => server.url),
+    );
+    return this.member(deployment, servers, urls, log);
+  }
+
+  private member(deployment: DemoDeployment, servers: SimulatedServer[], urls: string[], log?: ServerLog): FleetMember {
+    const partial: Partial<FleetMember> = {
+      deployment,
+      servers,
+      urls,
+      log: log ?? new ServerLog(this.logPath(deployment.name)),
+    };
+    partial.traffic = new TrafficGenerator({
+      target: () => this.trafficTarget(partial as FleetMember),
+      peakRatePerSecond: deployment.peakRatePerSecond,
+      seed: deriveSeed(this.options.seed, `traffic:${deployment.name}`),
+    });
+    if (this.options.traffic ?? true) partial.traffic.start();
+    return partial as FleetMember;
+  }
+
+  private trafficTarget(member: FleetMember) {
+    const url = member.urls.length > 0 ? member.urls[Math.floor(Math.random() * member.urls.length)] : undefined;
+    return url
+      ? { url, model: member.deployment.name, trafficMultiplier: member.servers[0]?.faultEffects.trafficMultiplier ?? 1 }
+      : undefined;
+  }
+
+  private writeFiles(): void {
+    writeFileAtomic(fleetFilePath(this.options.dataDir), `${JSON.stringify(this.describe(), null, 2)}\n`);
+    writePrometheusTargets(
+      this.options.dataDir,
+      targetGroups(this.members.map(({ deployment, urls }) => ({ ...deployment, urls }))),
+    );
   }
 }

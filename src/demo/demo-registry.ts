@@ -9,7 +9,8 @@ export class DemoRegistry implements DeploymentRegistry {
   constructor(private readonly deployments: () => readonly FleetDeploymentDescription[]) {}
 
   names(): string[] {
-    return this.deployments().map((d) => d.name);
+    // A name may run in several environments; it is one name to ask about.
+    return [...new Set(this.deployments().map((d) => d.name))];
   }
 
   async endpoint(name: string) {
@@ -25,7 +26,7 @@ export class DemoRegistry implements DeploymentRegistry {
           environment: d.environment,
           version: d.version,
           model: d.model,
-          replicas: 1,
+          replicas: d.urls?.length ?? (d.url ? 1 : 0),
           endpoint: `${d.url}/v1`,
           healthy: false,
           health: '',

@@ -14,7 +14,10 @@ export const fleetFileSchema = z.object({
       model: z.string(),
       gpu: z.string(),
       dtype: z.string(),
+      /** The first replica's URL ('' when none serves). */
       url: z.string(),
+      /** Every replica's stable URL. */
+      urls: z.array(z.string()).optional(),
       log: z.string(),
     }),
   ),

@@ -125,6 +125,34 @@ export class DeploymentHistory {
     });
   }
 
+  /**
+   * What should run by the history: the active version of every deployment in every
+   * environment, with the backend that ran it, in the order the deployments first appeared.
+   */
+  active(): Array<HistoryEntry & { name: string; environment: string; backend: string }> {
+    const rows = this.db
+      .prepare(
+        `SELECT h.id, h.name, h.environment, h.version, h.spec, h.actor, h.backend, h.outcome, h.at
+         FROM deployment_history h
+         JOIN (SELECT name, environment, MIN(id) AS first, MAX(CASE WHEN outcome = 'active' THEN id END) AS latest
+               FROM deployment_history GROUP BY name, environment) d
+           ON d.name = h.name AND d.environment = h.environment AND d.latest = h.id
+         ORDER BY d.first`,
+      )
+      .all() as Array<{
+      id: number;
+      name: string;
+      environment: string;
+      version: string;
+      spec: string;
+      actor: string;
+      backend: string;
+      outcome: HistoryEntry['outcome'];
+      at: string;
+    }>;
+    return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as DeploymentSpec, at: new Date(row.at) }));
+  }
+
   /** Environments a deployment name is recorded in, for calls that do not name one. */
   environmentsOf(name: string): string[] {
     return (

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../net/free-port.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DeploymentBackend, DeploymentSpec, RolloutResult } from './deployment-spec.ts';
+import type { ReplicaSlots } from './replica-slots.ts';
 
 const SIMULATOR = fileURLToPath(new URL('../demo/run-simulator.ts', import.meta.url));
 
@@ -12,20 +13,31 @@ export const DEFAULT_LOCAL_COMMAND = `${process.execPath} --import tsx ${SIMULAT
 
 interface Replica {
   child: ChildProcess;
+  /** Where the process itself listens. */
   url: string;
+  /** Where the replica is served: its slot's stable URL when the runtime has slots, else `url`. */
+  served: string;
 }
 
 /**
  * Runs model servers as child processes from a command template. A rollout starts the new
  * replicas, waits for each to answer `/health`, and only then stops the old ones; if a new
- * replica fails, it is stopped and the old ones keep serving.
+ * replica fails, it is stopped and the old ones keep serving. With replica slots, each
+ * replica is served on its slot's stable port, which switches to the new process at cut-over.
  */
 export class LocalRuntime implements DeploymentBackend {
   readonly kind = 'local' as const;
   private readonly running = new Map<string, Replica[]>();
 
   constructor(
-    private readonly options: { command?: string | undefined; dataDir: string; logger: Logger; healthTimeoutMs?: number },
+    private readonly options: {
+      command?: string | undefined;
+      dataDir: string;
+      logger: Logger;
+      healthTimeoutMs?: number;
+      /** Stable ports per replica (the demo fleet's); without them each process's own port is its address. */
+      slots?: ReplicaSlots | undefined;
+    },
   ) {}
 
   render(spec: DeploymentSpec): string {
@@ -33,7 +45,7 @@ export class LocalRuntime implements DeploymentBackend {
   }
 
   urls(name: string, environment: string): string[] {
-    return (this.running.get(`${name}/${environment}`) ?? []).map((replica) => replica.url);
+    return (this.running.get(`${name}/${environment}`) ?? []).map((replica) => replica.served);
   }
 
   async deploy(spec: DeploymentSpec, onProgress: (event: string) => void = () => undefined): Promise<RolloutResult> {
@@ -45,7 +57,7 @@ export class LocalRuntime implements DeploymentBackend {
     const started: Replica[] = [];
     try {
       for (let index = 0; index < spec.replicas; index++) {
-        const port = await freePort();
+        const port = await (this.options.slots?.backendPort() ?? freePort());
         const replica = this.startReplica(spec, port);
         started.push(replica);
         say(
@@ -54,6 +66,7 @@ export class LocalRuntime implements DeploymentBackend {
         const took = await this.waitHealthy(replica);
         say(`replica ${index + 1} healthy after ${(took / 1000).toFixed(1)} s`);
       }
+      await this.cutOver(spec, started, say);
     } catch (error) {
       for (const replica of started) await stopReplica(replica);
       const message = (error as Error).message;
@@ -72,9 +85,9 @@ export class LocalRuntime implements DeploymentBackend {
     if (old.length > 0) say(`stopped ${old.length} old replica${old.length === 1 ? '' : 's'}`);
     return {
       ok: true,
-      summary: `${spec.name} ${spec.version} serves in ${spec.environment} on ${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} (${started.map((r) => r.url).join(', ')}).`,
+      summary: `${spec.name} ${spec.version} serves in ${spec.environment} on ${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} (${started.map((r) => r.served).join(', ')}).`,
       events,
-      urls: started.map((replica) => replica.url),
+      urls: started.map((replica) => replica.served),
     };
   }
 
@@ -83,6 +96,7 @@ export class LocalRuntime implements DeploymentBackend {
       const key = `${spec.name}/${spec.environment}`;
       const old = this.running.get(key) ?? [];
       this.running.delete(key);
+      await this.options.slots?.release(spec.name, spec.environment);
       for (const replica of old) await stopReplica(replica);
       return {
         ok: true,
@@ -97,6 +111,19 @@ export class LocalRuntime implements DeploymentBackend {
   async stopAll(): Promise<void> {
     for (const replicas of this.running.values()) for (const replica of replicas) await stopReplica(replica);
     this.running.clear();
+  }
+
+  /** Points each replica's slot at its new process and gives up the slots a scale-down leaves (all or nothing). */
+  private async cutOver(spec: DeploymentSpec, started: Replica[], say: (event: string) => void): Promise<void> {
+    const slots = this.options.slots;
+    if (!slots) return;
+    const served = await slots.serve(
+      spec.name,
+      spec.environment,
+      started.map((replica) => replica.url),
+    );
+    for (const [index, replica] of started.entries()) replica.served = served[index] as string;
+    say(`serving on ${served.join(', ') || 'no port'}`);
   }
 
   private argv(spec: DeploymentSpec, port: number): string[] {
@@ -130,7 +157,8 @@ export class LocalRuntime implements DeploymentBackend {
     });
     (child as ChildProcess & { stderrTail?: () => string }).stderrTail = () =>
       stderr.join('').trim().split('\n').slice(-3).join(' | ');
-    return { child, url: `http://127.0.0.1:${port}` };
+    const url = `http://127.0.0.1:${port}`;
+    return { child, url, served: url };
   }
 
   private async waitHealthy(replica: Replica): Promise<number> {
