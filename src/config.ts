@@ -170,7 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const raw = parsed.data;
   const problems: string[] = [];
-  const provider = raw.LLM_PROVIDER ?? (raw.OPENAI_API_KEY ? 'openai' : 'offline');
+  // A key or a server's address alone means that server: vLLM and Ollama take no key.
+  const provider = raw.LLM_PROVIDER ?? (raw.OPENAI_API_KEY || raw.OPENAI_BASE_URL ? 'openai' : 'offline');
   if (provider === 'openai' && !raw.OPENAI_API_KEY && !raw.OPENAI_BASE_URL) {
     problems.push(
       'LLM_PROVIDER=openai: needs OPENAI_API_KEY (OpenAI, Azure OpenAI) or OPENAI_BASE_URL (a vLLM or Ollama server that takes no key); set one, or unset LLM_PROVIDER to use the offline planner',

@@ -24,6 +24,9 @@ describe('configuration', () => {
   it('switches to OpenAI when a key is present, and treats empty strings as unset', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).LLM_PROVIDER).toBe('openai');
     expect(loadConfig({ OPENAI_API_KEY: '', PORT: '' }).LLM_PROVIDER).toBe('offline');
+    // A self-hosted server (vLLM, Ollama) takes no key: its address alone switches to it.
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).LLM_PROVIDER).toBe('openai');
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', LLM_PROVIDER: 'offline' }).LLM_PROVIDER).toBe('offline');
     expect(loadConfig({ PORT: '  ' }).PORT).toBe(3000);
   });
 

@@ -53,6 +53,22 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
     }
   });
 
+  it('says in one line what failed and what to check when the model cannot be reached', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    // A port nothing listens on: the socket's own reason, and where to look.
+    const unreachable = await testAssistant({ OPENAI_BASE_URL: 'http://127.0.0.1:59999/v1', LLM_TIMEOUT_MS: '5000' });
+    try {
+      const reply = await unreachable.conversation.handle({ surface: 'test', threadId: 't', userId: 'U1', text: 'status' });
+      expect(reply.text).toBe(
+        'Sorry, I could not finish that: The language model gpt-4o-mini (openai at http://127.0.0.1:59999/v1) could not be reached (connect ECONNREFUSED 127.0.0.1:59999); check OPENAI_BASE_URL and that the server is running.',
+      );
+      expect(reply.text).not.toContain('\n');
+    } finally {
+      await unreachable.dispose();
+      nock.disableNetConnect();
+    }
+  }, 30_000);
+
   it('returns a tool error to the model as a tool message, and the model can recover', async () => {
     const bodies = serveCompletions([
       { body: toolCallCompletion('a1', [{ name: 'estimate_resources', arguments: { model: 'llama-3-8b', dtype: 'int3' } }]) },
@@ -111,8 +127,9 @@ describe('OpenAI provider through LangChain, against the Chat Completions wire f
         text: 'status of mistral-7b',
       });
       expect(reply.kind).toBe('failed');
-      expect(reply.text).toMatch(/The language model \(openai, gpt-4o-mini\) failed: .*401/);
-      expect(reply.text).toContain('Incorrect API key');
+      expect(reply.text).toMatch(
+        /^Sorry, I could not finish that: The language model gpt-4o-mini \(openai\) refused the credentials \(HTTP 401: .*Incorrect API key.*\); check OPENAI_API_KEY\.$/,
+      );
     } finally {
       await assistant.dispose();
     }

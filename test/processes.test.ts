@@ -68,6 +68,19 @@ describe('the llmops command', () => {
     expect(approved.stdout).toMatch(/^Proposal 1 approved by U0SRE and done: .*qwen2-7b v2 serves in prod on 1 replica/);
   }, 60_000);
 
+  it('chat --once with the LLM unreachable prints one line saying what to check, and nothing on stderr', () => {
+    const run = llmops(['chat', '--once', 'status of mistral-7b'], {
+      DATA_DIR: tempDataDir(),
+      DEMO: 'off',
+      OPENAI_BASE_URL: 'http://127.0.0.1:59999/v1',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'Sorry, I could not finish that: The language model gpt-4o-mini (openai at http://127.0.0.1:59999/v1) could not be reached (connect ECONNREFUSED 127.0.0.1:59999); check OPENAI_BASE_URL and that the server is running.\n',
+    );
+    expect(run.stderr).toBe('');
+  });
+
   it('an unknown command gets the usage and exit code 2', () => {
     const run = llmops(['deploy-everything']);
     expect(run.code).toBe(2);

@@ -7,6 +7,8 @@ export interface ChatModelChoice {
   model: BaseChatModel;
   provider: 'offline' | 'openai';
   modelName: string;
+  /** The server's base URL when it is not OpenAI's own. */
+  endpoint?: string | undefined;
 }
 
 /**
@@ -29,5 +31,5 @@ export function createChatModel(config: Config, knownDeployments?: () => readonl
     timeout: config.LLM_TIMEOUT_MS,
     maxRetries: 2,
   });
-  return { model, provider: 'openai', modelName: config.OPENAI_MODEL };
+  return { model, provider: 'openai', modelName: config.OPENAI_MODEL, endpoint: config.OPENAI_BASE_URL };
 }

@@ -2,6 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { AIMessage, type BaseMessage, HumanMessage, isAIMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { AppError, describeError } from '../errors.ts';
+import { describeLlmFailure } from './llm-failure.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AssistantMetrics } from '../observability/metrics.ts';
 import { type RedactionFinding, Redactor } from '../security/secret-redactor.ts';
@@ -13,6 +14,8 @@ export interface AgentOptions {
   model: BaseChatModel;
   provider: string;
   modelName: string;
+  /** The LLM server's base URL when it is not the provider's default, named in failures. */
+  endpoint?: string | undefined;
   executor: ToolExecutor;
   systemPrompt: string;
   maxSteps: number;
@@ -170,9 +173,8 @@ export class ToolLoopAgent {
     } catch (error) {
       metrics.llmCallSeconds.observe({ provider, model: modelName, outcome: 'error' }, (performance.now() - started) / 1000);
       this.options.logger.error({ err: error, provider, model: modelName }, 'LLM call failed');
-      throw new AppError('llm_failed', `The language model (${provider}, ${modelName}) failed: ${describeError(error)}`, {
-        cause: error,
-      });
+      const words = describeLlmFailure(error, { provider, modelName, endpoint: this.options.endpoint });
+      throw new AppError('llm_failed', `${words.charAt(0).toUpperCase()}${words.slice(1)}`, { cause: error });
     }
   }
 }

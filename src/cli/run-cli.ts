@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { startAssistant } from '../app.ts';
 import type { Proposal } from '../approvals/proposal-repository.ts';
 import { runTerminalChat } from '../chat/local/terminal-chat.ts';
@@ -76,8 +79,10 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   loadDotEnv();
   const config = loadConfig();
   if (command === 'demo') return runDemoCommand(rest, config, io);
-  // Commands print results on stdout; logs go to stderr, quiet unless LOG_LEVEL asks.
-  const logger = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', io.stderr);
+  // Commands print results on stdout and failures in words; logs go to DATA_DIR/logs/llmops.log, or to stderr when LOG_LEVEL asks.
+  const logger = process.env.LOG_LEVEL
+    ? createLogger(config.LOG_LEVEL, io.stderr)
+    : createLogger(config.LOG_LEVEL, commandLog(config.DATA_DIR));
   const assistant = await startAssistant(config, logger, { defaultMetrics: false });
   try {
     const user = `local:${userInfo().username}`;
@@ -198,6 +203,11 @@ async function waitForExecution(proposals: { get(id: number): Proposal | undefin
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+function commandLog(dataDir: string) {
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  return pino.destination({ dest: join(dataDir, 'logs', 'llmops.log'), sync: true });
 }
 
 type OptionSpec = Record<string, { type: 'string' } | { type: 'boolean' }>;
