@@ -1,13 +1,13 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, type BaseMessage, HumanMessage, isAIMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
-import { AppError, describeError } from '../errors.ts';
-import { describeLlmFailure } from './llm-failure.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AssistantMetrics } from '../observability/metrics.ts';
 import { type RedactionFinding, Redactor } from '../security/secret-redactor.ts';
 import type { ToolResult } from '../tools/tool-definition.ts';
 import type { ToolExecutor } from '../tools/tool-executor.ts';
+import { describeLlmFailure } from './llm-failure.ts';
 import { renderForModel } from './result-budget.ts';
 
 export interface AgentOptions {
