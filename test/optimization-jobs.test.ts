@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { JobRepository } from '../src/jobs/job-repository.ts';
 import { progressBar } from '../src/jobs/progress-bar.ts';
+import { renderTable } from '../src/optimization/tune-job.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
 type TestAssistant = Awaited<ReturnType<typeof testAssistant>>;
@@ -72,7 +74,7 @@ describe('optimisation jobs', () => {
   it('reports a failed job with its last log lines', async () => {
     const failing = `${process.execPath} -e console.log("loading_weights");console.error("torch.OutOfMemoryError:_CUDA_out_of_memory");process.exit(3) {output}`;
     const { assistant, edits } = await demoWithJobMessages({ QUANTIZE_COMMAND: failing });
-    const reply = await ask(assistant, 'quantize qwen2-7b to fp8 in dev');
+    const reply = await ask(assistant, 'quantize qwen2-7b to awq in dev');
     expect(reply.toolRuns[0]?.result.status, reply.text).toBe('ok'); // dev: no approval needed
     const job = await assistant.jobs.wait(1);
     expect(job.state).toBe('failed');
@@ -85,7 +87,7 @@ describe('optimisation jobs', () => {
   it('cancels a running job: the command is stopped and the thread told who cancelled it', async () => {
     const slow = `${process.execPath} -e setInterval(()=>console.log("step"),100) {output}`;
     const { assistant, edits } = await demoWithJobMessages({ QUANTIZE_COMMAND: slow });
-    await ask(assistant, 'quantize qwen2-7b to int8 in dev');
+    await ask(assistant, 'quantize qwen2-7b to gptq in dev');
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect((await ask(assistant, 'status of job 1')).text).toMatch(/^Job 1 \(quantize qwen2-7b, dev\): \[[█░]+\] \d+%/);
     const cancel = await ask(assistant, 'cancel job 1', 'U0BOB');
@@ -99,6 +101,42 @@ describe('optimisation jobs', () => {
     const counted = await assistant.metrics.jobs.get();
     expect(counted.values.map((v) => [v.labels.kind, v.labels.state, v.value])).toEqual([['quantize', 'cancelled', 1]]);
   }, 60_000);
+
+  it('warns instead of quantising a model to a precision it already runs in, or a larger one', async () => {
+    const { assistant } = await demoWithJobMessages();
+    // qwen2-7b runs in fp8 on the demo fleet.
+    for (const method of ['fp8', 'int8']) {
+      const reply = await ask(assistant, `quantize qwen2-7b to ${method} in dev`);
+      expect(reply.toolRuns[0]?.result.status, reply.text).toBe('error');
+      expect(reply.text).toContain(
+        `qwen2-7b already runs in fp8 (8 bits per weight); quantising it to ${method} would not make it smaller${method === 'fp8' ? ', only deploy a copy' : ''}. Smaller options: awq, gptq.`,
+      );
+    }
+    expect(new JobRepository(assistant.db).recent()).toEqual([]);
+  }, 60_000);
+
+  it('lists every trial in the trade-off table, the current config first, then best first', () => {
+    const row = (trial: number, value: number | null) => ({
+      trial,
+      config: { max_num_seqs: 16 * (trial + 1), max_num_batched_tokens: 4096, tensor_parallel_size: 1, quantization: 'bf16' },
+      value,
+      tokensPerSecond: value,
+      p95TtftMs: 300,
+      p95TpotMs: 40,
+      usdPerMillionTokens: 1.5,
+      feasible: value !== null,
+      note: '',
+      at: trial,
+    });
+    const rows = [row(0, 900), ...Array.from({ length: 24 }, (_, i) => row(i + 1, i % 5 === 4 ? null : 1000 + ((i * 37) % 500)))];
+    const lines = renderTable(rows, 'throughput').split('\n').slice(2);
+    expect(lines).toHaveLength(25);
+    expect(lines[0]).toMatch(/^now\s+16\s/);
+    const trials = lines.slice(1).map((l) => Number(l.split(/\s+/)[0]));
+    expect([...trials].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    const values = lines.slice(1, 20).map((l) => Number(l.split(/\s+/)[5]));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+  });
 
   it('draws a progress bar', () => {
     expect(progressBar(0)).toBe('[░░░░░░░░░░░░░░░░] 0%');

@@ -4,6 +4,7 @@ import type { ProposalRepository } from '../approvals/proposal-repository.ts';
 import type { DeploymentHistory } from '../deployments/deployment-history.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
 import type { DeploymentBackend, DeploymentSpec } from '../deployments/deployment-spec.ts';
+import { WEIGHT_BYTES, type WeightDtype } from '../analysis/resource-sizing.ts';
 import { AppError } from '../errors.ts';
 import type { JobCommand, JobExecutor } from '../jobs/job-executor.ts';
 import type { Job, JobKind, JobRepository } from '../jobs/job-repository.ts';
@@ -139,6 +140,7 @@ export class Optimizations implements OptimizationService {
   }
 
   private command(args: StartOptimizationArgs, base: DeploymentSpec, jobKey: string): JobCommand {
+    if (args.kind === 'quantize') refuseNoSmaller(base, args.method ?? 'awq');
     if (args.kind === 'distill' && !args.student)
       throw new AppError('student_missing', 'Distillation needs a student model, e.g. "distill llama-3-70b into llama-3-8b".');
     const template = args.kind === 'quantize' ? this.options.commands.quantize : this.options.commands.distill;
@@ -264,4 +266,21 @@ export class Optimizations implements OptimizationService {
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 1000));
     }
   }
+}
+
+/**
+ * Quantising to a precision no smaller than what runs now would deploy a copy (or a larger
+ * model): say so and what would help, instead of starting a job.
+ */
+function refuseNoSmaller(base: DeploymentSpec, method: string): void {
+  const now = WEIGHT_BYTES[base.dtype as WeightDtype];
+  const target = WEIGHT_BYTES[method as WeightDtype];
+  if (now === undefined || target === undefined || target < now) return;
+  const smaller = (['fp8', 'int8', 'awq', 'gptq'] as const).filter((m) => WEIGHT_BYTES[m] < now);
+  throw new AppError(
+    'already_quantized',
+    `${base.name} already runs in ${base.dtype} (${Number((now * 8).toFixed(1))} bits per weight); quantising it to ${method} would not make it smaller${
+      method === base.dtype ? ', only deploy a copy' : ''
+    }. ${smaller.length > 0 ? `Smaller options: ${smaller.join(', ')}.` : 'It is already at the smallest precision offered.'}`,
+  );
 }

@@ -271,8 +271,8 @@ function bestSoFar(rows: readonly TrialRow[]): TrialRow[] {
   return out;
 }
 
-/** The trade-off table: the baseline, then the best trials, then the rest, at most 10 rows. */
-function renderTable(rows: readonly TrialRow[], objective: string): string {
+/** The trade-off table: the baseline, then every trial, best first. */
+export function renderTable(rows: readonly TrialRow[], objective: string): string {
   const sorted = [...rows].sort(
     (a, b) =>
       (a.trial === 0 ? -1 : b.trial === 0 ? 1 : 0) ||
@@ -290,20 +290,18 @@ function renderTable(rows: readonly TrialRow[], objective: string): string {
     '$/1M tok',
     'SLO',
   ];
-  const body = sorted
-    .slice(0, 10)
-    .map((r) => [
-      r.trial === 0 ? 'now' : String(r.trial),
-      String(r.config.max_num_seqs),
-      String(r.config.max_num_batched_tokens),
-      String(r.config.tensor_parallel_size),
-      String(r.config.quantization),
-      r.tokensPerSecond === null ? 'n/a' : String(Math.round(r.tokensPerSecond)),
-      r.p95TtftMs === null ? 'n/a' : `${Math.round(r.p95TtftMs)} ms`,
-      r.p95TpotMs === null ? 'n/a' : `${Math.round(r.p95TpotMs)} ms`,
-      r.usdPerMillionTokens === null ? 'n/a' : r.usdPerMillionTokens.toFixed(2),
-      r.feasible ? 'ok' : 'broken',
-    ]);
+  const body = sorted.map((r) => [
+    r.trial === 0 ? 'now' : String(r.trial),
+    String(r.config.max_num_seqs),
+    String(r.config.max_num_batched_tokens),
+    String(r.config.tensor_parallel_size),
+    String(r.config.quantization),
+    r.tokensPerSecond === null ? 'n/a' : String(Math.round(r.tokensPerSecond)),
+    r.p95TtftMs === null ? 'n/a' : `${Math.round(r.p95TtftMs)} ms`,
+    r.p95TpotMs === null ? 'n/a' : `${Math.round(r.p95TpotMs)} ms`,
+    r.usdPerMillionTokens === null ? 'n/a' : r.usdPerMillionTokens.toFixed(2),
+    r.feasible ? 'ok' : 'broken',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) =>
     cells
