@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { StartOptimizationArgs } from '../../tools/start-optimization.ts';
+import { WEIGHT_BYTES, type WeightDtype } from '../analysis/resource-sizing.ts';
 import type { ProposalRepository } from '../approvals/proposal-repository.ts';
 import type { DeploymentHistory } from '../deployments/deployment-history.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
 import type { DeploymentBackend, DeploymentSpec } from '../deployments/deployment-spec.ts';
-import { WEIGHT_BYTES, type WeightDtype } from '../analysis/resource-sizing.ts';
 import { AppError } from '../errors.ts';
 import type { JobCommand, JobExecutor } from '../jobs/job-executor.ts';
 import type { Job, JobKind, JobRepository } from '../jobs/job-repository.ts';
