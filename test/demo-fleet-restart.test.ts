@@ -144,6 +144,11 @@ describe('the demo fleet across a restart', () => {
     expect((await assistant.rollouts.apply(assistant.rollouts.planScale('qwen2-7b', 'dev', 0), 'U0BOB')).status).toBe('ok');
     expect(fileSd()['qwen2-7b/dev']).toBeUndefined();
     expect(await answers(devFirst)).toBe(false);
+    expect((await assistant.deployments.list()).find((d) => d.name === 'qwen2-7b' && d.environment === 'dev')).toMatchObject({
+      replicas: 0,
+      healthy: false,
+      health: 'no replica serves (scaled to 0, or it could not be started)',
+    });
     expect((await assistant.rollouts.apply(assistant.rollouts.planScale('qwen2-7b', 'dev', 2), 'U0BOB')).status).toBe('ok');
     expect(addresses(assistant)['qwen2-7b/dev']).toEqual([devFirst, devSecond]);
     expect(fileSd()['qwen2-7b/dev']?.targets).toEqual([devFirst, devSecond].map((url) => new URL(url).host));

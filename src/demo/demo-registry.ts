@@ -33,6 +33,7 @@ export class DemoRegistry implements DeploymentRegistry {
           gpu: d.gpu,
           dtype: d.dtype,
         };
+        if (!d.url) return { ...base, endpoint: '', health: 'no replica serves (scaled to 0, or it could not be started)' };
         try {
           const health = await fetch(`${d.url}/health`, { signal: AbortSignal.timeout(2000) });
           const state = (await (await fetch(`${d.url}/admin/state`, { signal: AbortSignal.timeout(2000) })).json()) as {

@@ -123,7 +123,7 @@ export class LocalRuntime implements DeploymentBackend {
       started.map((replica) => replica.url),
     );
     for (const [index, replica] of started.entries()) replica.served = served[index] as string;
-    say(`serving on ${served.join(', ') || 'no port'}`);
+    if (served.length > 0) say(`cut over: ${spec.version} now answers on ${served.join(', ')}`);
   }
 
   private argv(spec: DeploymentSpec, port: number): string[] {

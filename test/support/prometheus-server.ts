@@ -16,6 +16,10 @@ export interface PrometheusServerOptions {
   scrapeIntervalSeconds: number;
   /** The job label of the targets; default `model-servers`. */
   job?: string;
+  /** Files of targets for Prometheus' file-based service discovery (`file_sd_configs`), besides `targets`. */
+  fileSd?: string[];
+  /** Keep the scraped labels where the target's labels clash (`honor_labels`). */
+  honorLabels?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -34,7 +38,14 @@ export async function startPrometheus(options: PrometheusServerOptions): Promise
       evaluation_interval: interval,
       scrape_timeout: `${Math.min(10, options.scrapeIntervalSeconds)}s`,
     },
-    scrape_configs: [{ job_name: options.job ?? 'model-servers', static_configs: [{ targets: options.targets }] }],
+    scrape_configs: [
+      {
+        job_name: options.job ?? 'model-servers',
+        ...(options.honorLabels ? { honor_labels: true } : {}),
+        static_configs: [{ targets: options.targets }],
+        ...(options.fileSd ? { file_sd_configs: [{ files: options.fileSd }] } : {}),
+      },
+    ],
   };
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
