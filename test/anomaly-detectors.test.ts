@@ -313,7 +313,7 @@ describe('NAB scoring (bench/nab.ts), worked by hand', () => {
   const sigma = (y: number) => 2 / (1 + Math.exp(5 * y)) - 1;
 
   it('a detection on the first row of the window earns A_TP; one in probation is ignored', () => {
-    expect(scoreAtThreshold([file([10, 50, 55])], standard, 0.5)).toEqual({ raw: 1, tp: 1, fp: 0, fn: 0 });
+    expect(scoreAtThreshold([file([10, 50, 55])], standard, 0.5)).toEqual({ raw: 1, tp: 1, fp: 0, fn: 0, scorableWindows: 1 });
   });
 
   it('a detection on the last row earns σ(−1/10)/σ(−1); a false positive 21 rows after the window costs 0.11·σ(21/9)', () => {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createDetector, type DetectorName } from '../analysis/anomaly/index.ts';
+import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, type DetectorName } from '../analysis/anomaly/index.ts';
 import type { AnomalyDetector } from '../analysis/anomaly/types.ts';
 import { AppError } from '../errors.ts';
 
@@ -17,7 +17,7 @@ import { AppError } from '../errors.ts';
  * and then). Errors are AppErrors that name the line and what was expected there.
  */
 export interface ScoreCsvOptions {
-  /** Which detector scores the rows (default `combined`), or a factory for a custom one. */
+  /** Which detector scores the rows (default `hybrid`), or a factory for a custom one. */
   detector?: DetectorName | string | (() => AnomalyDetector);
   /** Decimals of the anomaly_score column; default 5. */
   decimals?: number;
@@ -31,7 +31,8 @@ export async function scoreCsv(
   output: NodeJS.WritableStream,
   options: ScoreCsvOptions = {},
 ): Promise<{ rows: number }> {
-  const detector = typeof options.detector === 'function' ? options.detector() : createDetector(options.detector ?? 'combined');
+  const detector =
+    typeof options.detector === 'function' ? options.detector() : createDetector(options.detector ?? DEFAULT_DETECTOR);
   const decimals = options.decimals ?? 5;
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
@@ -162,7 +163,7 @@ export async function runAnomaliesCommand(
 ): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'score')
-    throw new AppError('anomalies_usage', 'usage: llmops anomalies score [FILE] [--detector combined|robust-z|ewma|seasonal]');
+    throw new AppError('anomalies_usage', `usage: llmops anomalies score [FILE] [--detector ${DETECTOR_NAMES.join('|')}]`);
   const { values, positionals } = parseArgs({ args: rest, options: { detector: { type: 'string' } }, allowPositionals: true });
   if (positionals.length > 1)
     throw new AppError('anomalies_usage', `anomalies score takes at most one FILE, got ${positionals.length}`);
