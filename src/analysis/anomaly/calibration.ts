@@ -43,6 +43,12 @@ export interface ConformalCalibratorOptions {
   tailFraction?: number;
   /** Blocks needed before the calibrator answers; default 20. */
   minSamples?: number;
+  /**
+   * Fewest top values the exponential tail is fitted on; default 10. Two or three block maxima that
+   * happen to lie close together give a tiny scale, and then a −2σ point of Gaussian noise beyond
+   * them reads as 20 decades rare.
+   */
+  minTail?: number;
 }
 
 /**
@@ -56,14 +62,15 @@ export interface ConformalCalibratorOptions {
  *   honest: a spike that happened every day of the last two weeks is not rare, however large;
  * - beyond the largest value seen, p continues below 1/(n + 1) with an exponential tail (peaks
  *   over threshold, as in SPOT — Siffer et al., KDD 2017): p = 1/((n + 1)·block) ·
- *   exp(−(x − max)/β), with β the mean excess of the top `tailFraction` of the history over its
- *   threshold, the maximum-likelihood scale of an exponential tail.
+ *   exp(−(x − max)/β), with β the mean excess of the top `tailFraction` of the history (at least
+ *   `minTail` values) over its threshold, the maximum-likelihood scale of an exponential tail.
  */
 export class ConformalCalibrator {
   readonly window: number;
   readonly block: number;
   readonly tailFraction: number;
   readonly minSamples: number;
+  readonly minTail: number;
   private readonly history: RollingWindow;
   private seen = 0;
   private blockMax = Number.NEGATIVE_INFINITY;
@@ -73,6 +80,7 @@ export class ConformalCalibrator {
     this.block = Math.max(1, Math.floor(options.block ?? 4));
     this.tailFraction = options.tailFraction ?? 0.02;
     this.minSamples = Math.max(2, options.minSamples ?? 20);
+    this.minTail = Math.max(2, options.minTail ?? 10);
     this.history = new RollingWindow(this.window);
   }
 
@@ -93,7 +101,7 @@ export class ConformalCalibrator {
     const perBlock = Math.log10(this.block);
     const max = h.at(n - 1);
     if (x <= max) return Math.max(0, perBlock - Math.log10((n - h.countBelow(x) + 1) / (n + 1)));
-    const k = Math.max(2, Math.round(this.tailFraction * n));
+    const k = Math.min(n - 1, Math.max(this.minTail, Math.round(this.tailFraction * n)));
     const u = h.at(n - 1 - k);
     let excess = 0;
     for (let i = n - k; i < n; i++) excess += h.at(i) - u;

@@ -64,7 +64,7 @@ export const COMBINED_DEFAULTS = {
   robust: { window: 576, minPoints: 30 },
   ewma: { halfLife: 288 },
   seasonal: {},
-  calibration: { window: 1000, block: 4, tailFraction: 0.02, minSamples: 100 },
+  calibration: { window: 1000, block: 4, tailFraction: 0.02, minSamples: 100, minTail: 10 },
   sustain: 10,
   refractory: 288,
   scoreHalf: 2,
