@@ -50,11 +50,22 @@ export function compareWindows(baseline: string[], current: string[], options: C
     const { clusterId } = miner.add(line);
     cur.set(clusterId, (cur.get(clusterId) ?? 0) + 1);
   }
+  // Clusters of variable words merge once both windows are seen: count lines under the final ids.
+  const final = (counts: Map<number, number>) => {
+    const out = new Map<number, number>();
+    for (const [id, count] of counts) {
+      const to = miner.resolve(id);
+      out.set(to, (out.get(to) ?? 0) + count);
+    }
+    return out;
+  };
+  const baseFinal = final(base);
+  const curFinal = final(cur);
   const nBase = baseline.length;
   const nCur = current.length;
   const rows: WindowTemplate[] = [];
-  for (const [id, count] of cur) {
-    const b = base.get(id) ?? 0;
+  for (const [id, count] of curFinal) {
+    const b = baseFinal.get(id) ?? 0;
     const ratio = (count + 1) / (nCur + 1) / ((b + 1) / (nBase + 1));
     rows.push({ template: miner.template(id) ?? '', current: count, baseline: b, ratio: Math.round(ratio * 1000) / 1000 });
   }

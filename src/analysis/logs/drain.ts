@@ -1,43 +1,62 @@
-import { Masker, type MaskRule, PARAM } from './masking.ts';
+import { Masker, type MaskRule } from './masking.ts';
+import { mergeVariablePositions } from './merge.ts';
+import { DEFAULT_MINER_PARAMETERS, type MinerParameters } from './parameters.ts';
+import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenizeMessage } from './tokens.ts';
 
 /**
  * Drain-style online log template miner (He et al., "Drain: An Online Log Parsing Approach with
- * Fixed Depth Tree", ICWS 2017).
+ * Fixed Depth Tree", ICWS 2017), with token classes instead of per-dataset masks.
  *
- * Each message is masked (numbers, hex, IPs, paths, UUIDs, durations, key=value values → `<*>`),
- * split on whitespace, and routed through a fixed-depth parse tree: the first layer is keyed by
- * the token count, the next `depth - 2` layers by the leading tokens (a token with a digit, or a
- * full node, routes to the `<*>` child). The leaf holds a short list of clusters; the message joins
- * the most similar one (share of positions where the template token equals the message token,
- * `<*>`/`<*>` counting as equal) if the similarity is at least `similarity`, and the template
- * becomes `<*>` wherever they differ. Otherwise it starts a new cluster.
+ * Each message is split into tokens by `tokenizeMessage`: a variable-looking token (digits, hex,
+ * paths, URLs, `key=value` values, quoted strings, dates, …) keeps its literal text and gets a shape
+ * such as `<*>` or `(uid=<*>)`. Messages are routed through a fixed-depth parse tree: the first
+ * layer is keyed by the token count, the next `depth - 2` layers by the leading tokens (a variable
+ * token by its shape, a full node to the `<*>` child). The leaf holds a short list of clusters; the
+ * message joins the most similar one (share of positions where the template token equals the
+ * message token, two variable tokens of the same shape counting as equal) if the similarity is at
+ * least `similarity`, and the template becomes `<*>` wherever they differ. Otherwise it starts a
+ * new cluster.
+ *
+ * Afterwards (lazily, when templates or final ids are read), clusters that differ only in one
+ * position whose values vary across at least `mergeDistinct` clusters are merged, that position
+ * becoming `<*>` (`mergeVariablePositions`): a word that takes many values is a parameter even
+ * without digits (user names, component names), while a word with few values (`HTTPS` / `SOCKS5`)
+ * stays a constant that separates events. `resolve(id)` maps an id `add` returned to its final
+ * cluster.
  *
  * Memory is bounded: at most `maxClusters` clusters are kept; past that the least recently used
  * cluster is evicted (removed from its leaf; `onEvict` is told). A line that would have joined an
  * evicted cluster starts a new one. Cluster ids are never reused. Memory besides clusters is the
  * tree, whose leaves are bounded by the clusters and whose inner nodes by `maxChildren` per node.
  */
-export interface TemplateMinerOptions {
+export interface TemplateMinerOptions extends TokenizerOptions {
   /** Tree depth counting the root and the length layer (Drain's default 4 → 2 token layers). */
   depth?: number;
-  /** Similarity threshold in [0, 1]; default 0.7 (tuned on Loghub-2k: with masked tokens counting as equal, 0.4–0.6 over-merges OpenSSH). */
+  /** Similarity threshold in [0, 1]; default `DEFAULT_MINER_PARAMETERS.similarity`. */
   similarity?: number;
+  /**
+   * Clusters that differ in one position only are merged when that position has at least this
+   * many distinct values among them; 0 turns merging off. Default `DEFAULT_MINER_PARAMETERS.mergeDistinct`.
+   */
+  mergeDistinct?: number;
   /** Children per inner node before tokens share the `<*>` child; default 100. */
   maxChildren?: number;
   /** Most clusters kept (LRU eviction past it); default 20,000. */
   maxClusters?: number;
-  /** Replace the default mask rules. */
+  /** Regex masks applied to the message before tokenising (each match becomes `<*>`). */
   masks?: readonly MaskRule[];
-  /** Extra mask regexes, applied before the defaults. */
+  /** Extra mask regexes (e.g. `--mask`), applied first. */
   extraMasks?: readonly (RegExp | string)[];
   /**
-   * After masking, a token that still holds a digit (e.g. `blk_-123`, `job_1445_0020`, `host-41.corp`)
-   * is treated as a parameter. Default true.
+   * Variable-looking tokens (digits, hex, paths, `key=value` values, …) match each other and are
+   * shown as `<*>`. Default true; false compares every token literally (plain Drain).
    */
   digitTokensAreParams?: boolean;
   /** Called with a cluster being evicted. */
   onEvict?: (cluster: { id: number; template: string; count: number }) => void;
 }
+
+export { DEFAULT_MINER_PARAMETERS, type MinerParameters };
 
 export interface AddResult {
   clusterId: number;
@@ -53,9 +72,16 @@ export interface TemplateInfo {
   count: number;
 }
 
-interface Cluster {
+/**
+ * One template position: `text` is the literal every line had there (undefined once lines
+ * differed); `shape` is set for a variable-looking position (`<*>`, `(uid=<*>)`); `wild[i]` marks a
+ * position merged as a parameter because it took many values, which then accepts any token.
+ */
+export interface Cluster {
   id: number;
-  tokens: string[];
+  texts: (string | undefined)[];
+  shapes: (string | undefined)[];
+  wild?: boolean[];
   count: number;
   leaf: TreeNode;
 }
@@ -66,89 +92,137 @@ interface TreeNode {
 }
 
 const newNode = (): TreeNode => ({ children: new Map(), clusters: [] });
-const HAS_DIGIT = /\d/;
 
+/** Clusters created between two merge passes: at least this many, and at least the live count. */
+const MERGE_EVERY = 1024;
+
+/** Whitespace tokens of an already masked message. */
 export function tokenize(masked: string): string[] {
   const trimmed = masked.trim();
   return trimmed === '' ? [] : trimmed.split(/\s+/);
 }
 
+/**
+ * The display template of a cluster: constants as written, `<*>` shapes for variable positions,
+ * except that a name with one trailing digit every line shared (`SOCKS5`, `ssh2`, `eth0`) is shown
+ * as written: it reads as a word, not as a value.
+ */
+export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes'>): string {
+  return cluster.texts
+    .map((text, i) => {
+      const shape = cluster.shapes[i];
+      return shape === undefined || (text !== undefined && shape === PARAM && readsAsWord(text)) ? text : shape;
+    })
+    .join(' ');
+}
+
 export class TemplateMiner {
   private readonly tokenLayers: number;
   private readonly similarity: number;
+  private readonly mergeDistinct: number;
   private readonly maxChildren: number;
   private readonly maxClusters: number;
-  private readonly masker: Masker;
+  private readonly masker: Masker | undefined;
+  private readonly tokenizer: TokenizerOptions;
   private readonly onEvict: TemplateMinerOptions['onEvict'];
-  private readonly digitTokensAreParams: boolean;
+  private readonly classify: boolean;
   private readonly root = new Map<number, TreeNode>();
   /** Insertion order = recency order (oldest first): a touched cluster is deleted and re-set. */
   private readonly clusters = new Map<number, Cluster>();
+  /** Merged-away cluster id → the id it was merged into. */
+  private readonly mergedInto = new Map<number, number>();
+  private dirty = false;
+  private createdSinceMerge = 0;
   private nextId = 1;
 
   constructor(options: TemplateMinerOptions = {}) {
-    const depth = options.depth ?? 4;
+    const depth = options.depth ?? DEFAULT_MINER_PARAMETERS.depth;
     if (!Number.isInteger(depth) || depth < 3) throw new RangeError('depth must be an integer ≥ 3');
     this.tokenLayers = depth - 2;
-    this.similarity = options.similarity ?? 0.7;
+    this.similarity = options.similarity ?? DEFAULT_MINER_PARAMETERS.similarity;
+    this.mergeDistinct = options.mergeDistinct ?? DEFAULT_MINER_PARAMETERS.mergeDistinct;
     this.maxChildren = Math.max(2, options.maxChildren ?? 100);
     this.maxClusters = Math.max(1, options.maxClusters ?? 20_000);
-    this.masker = new Masker({ ...(options.masks ? { rules: options.masks } : {}), extra: options.extraMasks ?? [] });
+    const extra = options.extraMasks ?? [];
+    this.masker = options.masks?.length || extra.length ? new Masker({ rules: options.masks ?? [], extra }) : undefined;
+    this.tokenizer = {
+      attachedColonValues: options.attachedColonValues ?? DEFAULT_MINER_PARAMETERS.attachedColonValues,
+      dottedNames: options.dottedNames ?? DEFAULT_MINER_PARAMETERS.dottedNames,
+      quotedValues: options.quotedValues ?? DEFAULT_MINER_PARAMETERS.quotedValues,
+      collapseRuns: options.collapseRuns ?? DEFAULT_MINER_PARAMETERS.collapseRuns,
+    };
     this.onEvict = options.onEvict;
-    this.digitTokensAreParams = options.digitTokensAreParams ?? true;
+    this.classify = options.digitTokensAreParams ?? true;
   }
 
-  private tokens(content: string): string[] {
-    const tokens = tokenize(this.masker.mask(content));
-    if (this.digitTokensAreParams)
-      for (let i = 0; i < tokens.length; i++) if (HAS_DIGIT.test(tokens[i] as string)) tokens[i] = PARAM;
-    return tokens;
+  private tokens(content: string): MessageTokens {
+    const text = this.masker ? this.masker.mask(content) : content;
+    if (this.classify) return tokenizeMessage(text, this.tokenizer);
+    const texts = tokenize(text);
+    return { texts, shapes: texts.map((t) => (t.includes(PARAM) ? t : undefined)) };
   }
 
-  /** Masks the message as this miner would (for display or debugging). */
+  /** Masks the message as this miner sees it (variable-looking tokens shown by their shape). */
   mask(content: string): string {
-    return this.masker.mask(content);
+    const { texts, shapes } = this.tokens(content);
+    return texts.map((text, i) => shapes[i] ?? text).join(' ');
   }
 
   add(content: string): AddResult {
-    const tokens = this.tokens(content);
-    const leaf = this.leafFor(tokens);
-    const match = this.bestMatch(leaf, tokens);
+    return this.addTokens(this.tokens(content));
+  }
+
+  /** Splits a message as `add` would (for callers that add the same messages to many miners). */
+  tokenize(content: string): MessageTokens {
+    return this.tokens(content);
+  }
+
+  /** Adds a message already split by `tokenize` (with the same tokenizer options); not modified. */
+  addTokens(tokens: MessageTokens): AddResult {
+    const match = this.bestMatch(tokens);
     if (match) {
-      let changed = false;
-      const t = match.tokens;
-      for (let i = 0; i < t.length; i++) {
-        if (t[i] !== tokens[i] && t[i] !== PARAM) {
-          t[i] = PARAM;
-          changed = true;
-        }
-      }
+      const changed = generalize(match, tokens);
       match.count++;
       this.clusters.delete(match.id);
       this.clusters.set(match.id, match);
-      return { clusterId: match.id, template: t.join(' '), isNew: false, changed };
+      if (changed) this.dirty = true;
+      return { clusterId: match.id, template: templateText(match), isNew: false, changed };
     }
-    const cluster: Cluster = { id: this.nextId++, tokens, count: 1, leaf };
+    const leaf = this.leafFor(routeKeys(tokens.texts, tokens.shapes));
+    const cluster: Cluster = { id: this.nextId++, texts: [...tokens.texts], shapes: [...tokens.shapes], count: 1, leaf };
     leaf.clusters.push(cluster);
     this.clusters.set(cluster.id, cluster);
+    this.dirty = true;
     if (this.clusters.size > this.maxClusters) this.evictOldest();
-    return { clusterId: cluster.id, template: tokens.join(' '), isNew: true, changed: true };
+    const result = { clusterId: cluster.id, template: templateText(cluster), isNew: true, changed: true };
+    // Merge now and then while streaming, so that a word parameter stops creating clusters.
+    if (++this.createdSinceMerge >= Math.max(MERGE_EVERY, this.clusters.size)) this.mergeNow();
+    return result;
   }
 
   /** The cluster a message would join, without changing anything; undefined if none. */
   match(content: string): TemplateInfo | undefined {
-    const tokens = this.tokens(content);
-    const leaf = this.findLeaf(tokens);
-    const cluster = leaf ? this.bestMatch(leaf, tokens) : undefined;
+    this.mergeNow();
+    const cluster = this.bestMatch(this.tokens(content));
     return cluster ? info(cluster) : undefined;
   }
 
-  template(clusterId: number): string | undefined {
-    return this.clusters.get(clusterId)?.tokens.join(' ');
+  /** The final cluster id of an id `add` returned (after merging clusters of variable words). */
+  resolve(clusterId: number): number {
+    this.mergeNow();
+    let id = clusterId;
+    for (let next = this.mergedInto.get(id); next !== undefined; next = this.mergedInto.get(id)) id = next;
+    return id;
   }
 
-  /** Live clusters in creation order. */
+  template(clusterId: number): string | undefined {
+    const cluster = this.clusters.get(this.resolve(clusterId));
+    return cluster ? templateText(cluster) : undefined;
+  }
+
+  /** Live clusters in creation order (after merging). */
   templates(): TemplateInfo[] {
+    this.mergeNow();
     return [...this.clusters.values()].sort((a, b) => a.id - b.id).map(info);
   }
 
@@ -156,56 +230,105 @@ export class TemplateMiner {
     return this.clusters.size;
   }
 
+  /** Merges clusters that differ only in a position of many values (see the class comment). */
+  private mergeNow(): void {
+    this.createdSinceMerge = 0;
+    if (!this.dirty || this.mergeDistinct < 2) return;
+    this.dirty = false;
+    const merges = mergeVariablePositions([...this.clusters.values()], this.mergeDistinct);
+    const survivors = new Set<number>();
+    for (const [from, into] of merges) {
+      const gone = this.clusters.get(from);
+      if (!gone) continue;
+      this.clusters.delete(from);
+      removeFromLeaf(gone);
+      this.mergedInto.set(from, into);
+      survivors.add(into);
+    }
+    // A survivor's merged position routes through the tree's `<*>` child from now on.
+    for (const id of survivors) {
+      const cluster = this.clusters.get(id);
+      if (!cluster) continue;
+      removeFromLeaf(cluster);
+      cluster.leaf = this.leafFor(routeKeys(cluster.texts, cluster.shapes).map((key, i) => (cluster.wild?.[i] ? PARAM : key)));
+      cluster.leaf.clusters.push(cluster);
+    }
+  }
+
   private evictOldest(): void {
     const oldest = this.clusters.values().next().value;
     if (!oldest) return;
     this.clusters.delete(oldest.id);
-    const list = oldest.leaf.clusters;
-    const index = list.indexOf(oldest);
-    if (index >= 0) list.splice(index, 1);
+    removeFromLeaf(oldest);
     this.onEvict?.(info(oldest));
   }
 
-  private bestMatch(leaf: TreeNode, tokens: string[]): Cluster | undefined {
+  /**
+   * The most similar cluster among the leaves the message can reach (its own tokens, or the `<*>`
+   * child at each token layer), if similar enough; ties go to the cluster with more parameters,
+   * then to the one found first.
+   */
+  private bestMatch(tokens: MessageTokens): Cluster | undefined {
     let best: Cluster | undefined;
     let bestSim = -1;
     let bestParams = -1;
-    const n = tokens.length;
-    for (const cluster of leaf.clusters) {
-      const t = cluster.tokens;
-      let same = 0;
-      let params = 0;
-      for (let i = 0; i < n; i++) {
-        const a = t[i];
-        if (a === PARAM) params++;
-        if (a === tokens[i]) same++;
-      }
-      const sim = n === 0 ? 1 : same / n;
-      if (sim > bestSim || (sim === bestSim && params > bestParams)) {
-        best = cluster;
-        bestSim = sim;
-        bestParams = params;
+    const { texts, shapes } = tokens;
+    const n = texts.length;
+    for (const leaf of this.candidateLeaves(routeKeys(texts, shapes))) {
+      for (const cluster of leaf.clusters) {
+        let same = 0;
+        let params = 0;
+        const wild = cluster.wild;
+        for (let i = 0; i < n; i++) {
+          const text = cluster.texts[i];
+          const shape = cluster.shapes[i];
+          if (text !== undefined) {
+            if (text === texts[i] || (shape !== undefined && shape === shapes[i])) same++;
+            continue;
+          }
+          params++;
+          // A widened position takes variables of its shape (any shape for `<*>`); a merged one takes anything.
+          if (shape === shapes[i] || (shape === PARAM && shapes[i] !== undefined) || wild?.[i]) same++;
+        }
+        const sim = n === 0 ? 1 : same / n;
+        if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+          best = cluster;
+          bestSim = sim;
+          bestParams = params;
+        }
       }
     }
     return best && bestSim >= this.similarity ? best : undefined;
   }
 
-  private findLeaf(tokens: string[]): TreeNode | undefined {
-    let node = this.root.get(tokens.length);
-    const layers = Math.min(this.tokenLayers, tokens.length);
-    for (let i = 0; i < layers && node; i++) {
-      const token = routeToken(tokens[i] ?? '');
-      node = node.children.get(token) ?? node.children.get(PARAM);
+  /** Leaves reachable by following, at each token layer, the token's child and the `<*>` child. */
+  private candidateLeaves(keys: string[]): TreeNode[] {
+    const top = this.root.get(keys.length);
+    if (!top) return [];
+    let nodes = [top];
+    const layers = Math.min(this.tokenLayers, keys.length);
+    for (let i = 0; i < layers; i++) {
+      const next: TreeNode[] = [];
+      const key = keys[i] as string;
+      for (const node of nodes) {
+        const exact = node.children.get(key);
+        if (exact) next.push(exact);
+        const wildcard = key === PARAM ? undefined : node.children.get(PARAM);
+        if (wildcard) next.push(wildcard);
+      }
+      if (next.length === 0) return [];
+      nodes = next;
     }
-    return node;
+    return nodes;
   }
 
-  private leafFor(tokens: string[]): TreeNode {
-    let node: TreeNode = this.root.get(tokens.length) ?? newNode();
-    this.root.set(tokens.length, node);
-    const layers = Math.min(this.tokenLayers, tokens.length);
+  private leafFor(keys: string[]): TreeNode {
+    const n = keys.length;
+    let node: TreeNode = this.root.get(n) ?? newNode();
+    this.root.set(n, node);
+    const layers = Math.min(this.tokenLayers, n);
     for (let i = 0; i < layers; i++) {
-      let key = routeToken(tokens[i] ?? '');
+      let key = keys[i] as string;
       let child: TreeNode | undefined = node.children.get(key);
       if (!child) {
         const wildcard = node.children.get(PARAM);
@@ -223,10 +346,38 @@ export class TemplateMiner {
   }
 }
 
-function routeToken(token: string): string {
-  return HAS_DIGIT.test(token) ? PARAM : token;
+/** Tree keys: a constant routes by its text, a variable-looking token by its shape. */
+function routeKeys(texts: readonly (string | undefined)[], shapes: readonly (string | undefined)[]): string[] {
+  return texts.map((text, i) => shapes[i] ?? (text as string));
+}
+
+function removeFromLeaf(cluster: Cluster): void {
+  const list = cluster.leaf.clusters;
+  const index = list.indexOf(cluster);
+  if (index >= 0) list.splice(index, 1);
+}
+
+/** Widens the cluster's template to cover the message; true when it changed. */
+function generalize(cluster: Cluster, tokens: MessageTokens): boolean {
+  let changed = false;
+  const { texts, shapes, wild } = cluster;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    const shape = shapes[i];
+    const tokenShape = tokens.shapes[i];
+    if (text !== undefined && text === tokens.texts[i]) continue;
+    if (text === undefined && (wild?.[i] || shape === tokenShape || (shape === PARAM && tokenShape !== undefined))) continue;
+    // Two variable tokens of one shape keep the shape; anything else becomes a bare parameter.
+    const widened = shape !== undefined && shape === tokenShape ? shape : PARAM;
+    if (text !== undefined || shape !== widened) {
+      texts[i] = undefined;
+      shapes[i] = widened;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 function info(cluster: Cluster): TemplateInfo {
-  return { id: cluster.id, template: cluster.tokens.join(' '), count: cluster.count };
+  return { id: cluster.id, template: templateText(cluster), count: cluster.count };
 }

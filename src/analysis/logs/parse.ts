@@ -3,12 +3,11 @@ import { TemplateMiner, type TemplateMinerOptions } from './drain.ts';
 import type { LogFormat } from './format.ts';
 
 /**
- * Parses a stream of log lines into final groups. One streaming pass: each line's content (the
- * format's `Content`, or the whole line when it does not match) is added to a TemplateMiner and its
- * cluster id stored in a growable Int32Array (4 bytes a line). Drain clusters never merge, so the
- * id a line got is the id of its final cluster; only the template text generalizes, and the final
- * template is read at the end. Templates of clusters evicted by the LRU cap are kept (as text) so
- * their lines still get their template.
+ * Parses log lines into final groups. One streaming pass: each line's content (the format's
+ * `Content`, or the whole line when it does not match) is added to a TemplateMiner and its cluster
+ * id stored in a growable Int32Array (4 bytes a line). At the end each id is resolved to its final
+ * cluster (clusters of variable words are merged then) and the final template is read. Templates
+ * of clusters evicted by the LRU cap are kept (as text) so their lines still get theirs.
  *
  * EventIds `E1`, `E2`, … are numbered by first appearance in the file.
  */
@@ -21,51 +20,72 @@ export interface ParsedLog {
   templates: string[];
 }
 
+/** Line-at-a-time parser behind `parseLogStream` (and the benchmarks, which hold lines in memory). */
+export class LogParser {
+  private readonly miner: TemplateMiner;
+  private readonly evicted = new Map<number, string>();
+  private ids = new Int32Array(1 << 16);
+  private lines = 0;
+  private unmatched = 0;
+
+  constructor(
+    private readonly format: LogFormat | undefined,
+    options: TemplateMinerOptions = {},
+  ) {
+    this.miner = new TemplateMiner({
+      ...options,
+      onEvict: (cluster) => {
+        this.evicted.set(cluster.id, cluster.template);
+        options.onEvict?.(cluster);
+      },
+    });
+  }
+
+  /** Adds one raw line (a trailing `\r` is dropped). */
+  push(raw: string): void {
+    const content = lineContent(this.format, raw);
+    if (content === undefined) this.unmatched++;
+    const { clusterId } = this.miner.add(content ?? raw.replace(/\r$/, ''));
+    if (this.lines === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.lines++] = clusterId;
+  }
+
+  /** Final groups of every line pushed so far, numbered by first appearance. */
+  finish(): ParsedLog {
+    const eventOf = new Map<number, number>();
+    const templates: string[] = [];
+    const eventIds = new Int32Array(this.lines);
+    for (let i = 0; i < this.lines; i++) {
+      const clusterId = this.miner.resolve(this.ids[i] as number);
+      let event = eventOf.get(clusterId);
+      if (event === undefined) {
+        templates.push(this.miner.template(clusterId) ?? this.evicted.get(clusterId) ?? '');
+        event = templates.length;
+        eventOf.set(clusterId, event);
+      }
+      eventIds[i] = event;
+    }
+    return { lines: this.lines, unmatched: this.unmatched, eventIds, templates };
+  }
+}
+
+/** The format's `Content` of a raw line (a trailing `\r` dropped); the whole line without a format; undefined when it does not match. */
+export function lineContent(format: LogFormat | undefined, raw: string): string | undefined {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  return format ? format.regex.exec(line.trim())?.groups?.Content : line;
+}
+
 export async function parseLogStream(
   input: NodeJS.ReadableStream,
   format: LogFormat | undefined,
   options: TemplateMinerOptions = {},
 ): Promise<ParsedLog> {
-  const evicted = new Map<number, string>();
-  const miner = new TemplateMiner({
-    ...options,
-    onEvict: (cluster) => {
-      evicted.set(cluster.id, cluster.template);
-      options.onEvict?.(cluster);
-    },
-  });
-  let ids = new Int32Array(1 << 16);
-  let lines = 0;
-  let unmatched = 0;
+  const parser = new LogParser(format, options);
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const raw of rl) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    let content: string | undefined;
-    if (format) {
-      content = format.regex.exec(line.trim())?.groups?.Content;
-      if (content === undefined) unmatched++;
-    }
-    const { clusterId } = miner.add(content ?? line);
-    if (lines === ids.length) {
-      const grown = new Int32Array(ids.length * 2);
-      grown.set(ids);
-      ids = grown;
-    }
-    ids[lines++] = clusterId;
-  }
-  // Renumber clusters by first appearance.
-  const eventOf = new Map<number, number>();
-  const templates: string[] = [];
-  const eventIds = new Int32Array(lines);
-  for (let i = 0; i < lines; i++) {
-    const clusterId = ids[i] as number;
-    let event = eventOf.get(clusterId);
-    if (event === undefined) {
-      templates.push(miner.template(clusterId) ?? evicted.get(clusterId) ?? '');
-      event = templates.length;
-      eventOf.set(clusterId, event);
-    }
-    eventIds[i] = event;
-  }
-  return { lines, unmatched, eventIds, templates };
+  for await (const raw of rl) parser.push(raw);
+  return parser.finish();
 }

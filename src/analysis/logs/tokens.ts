@@ -1,0 +1,347 @@
+/**
+ * Splits a log message into tokens and classifies each as constant-looking or variable-looking,
+ * in one pass over the message (no chain of whole-line regexes). A variable-looking token keeps its
+ * literal text (so a value that never changes stays in the template) and gets a *shape*: the token
+ * with its variable core replaced by `<*>`, keeping the brackets, quotes, punctuation and `key=` /
+ * `key:` prefixes around it (`(uid=0)` → `(uid=<*>)`, `[worker-7]` → `[<*>]`).
+ *
+ * A core is variable when it holds a digit (numbers, ids, addresses, times, hex, versions), is a
+ * path or URL, an e-mail address, a long hex string, a day or month abbreviation (part of a date),
+ * an empty bracket or quote pair (an empty field), a complete quoted string, or (option) a dotted
+ * name of three parts or more (host, package and class names). The value of `key=value` — and, as
+ * an option, of an attached `key:value` — is variable whatever it looks like; a quoted value with
+ * spaces (`tag="View Lock"`) is one value. A number followed by a unit (`3.5 s`, `451 bytes`,
+ * `12 KB`) is one value.
+ */
+import { DEFAULT_MINER_PARAMETERS } from './parameters.ts';
+
+export const PARAM = '<*>';
+
+/** Defaults: DEFAULT_MINER_PARAMETERS. */
+export interface TokenizerOptions {
+  /** `name:value` written without a space is a key and a variable value (`action:SCREEN_ON`). */
+  attachedColonValues?: boolean;
+  /** Dotted names of three parts or more (`org.apache.Foo`, `www.example.com`) are variable. */
+  dottedNames?: boolean;
+  /** A complete quoted string (`'name'`, `"value"`) is variable. */
+  quotedValues?: boolean;
+  /** Adjacent bare variables (`Fri Jul 22 09:27:24 2005`) become one `<*>`. */
+  collapseRuns?: boolean;
+}
+
+/** Tokens of one message: `texts[i]` as written, `shapes[i]` its shape when variable-looking. */
+export interface MessageTokens {
+  texts: string[];
+  shapes: (string | undefined)[];
+}
+
+// `<` and `>` are not brackets here: in logs they are mostly comparisons (`lifetime <1 sec`).
+const OPENERS = '([{"\'`';
+const CLOSERS = ')]}"\'`,;:.!?';
+const OPENER_OF: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
+const PAIRS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}', '"': '"', "'": "'", '`': '`' };
+const PLAIN_WORD = /^[A-Za-z_-]+[,;:.!?]?$/;
+const HEX_WORD = /^[a-fA-F]+$/;
+const DATE_WORDS = new Set('Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' '));
+const UNITS = new Set(
+  'B b KB kB MB GB TB PB KiB MiB GiB TiB bytes byte ms s sec secs second seconds us µs ns min mins minute minutes h hr hrs hour hours d days % kb mb gb'.split(
+    ' ',
+  ),
+);
+
+/** The trailing punctuation after a unit word (`KB),` → `),`), or undefined when `word` is not a unit. */
+function unitOf(word: string): string | undefined {
+  const unit = /^([^\W\d_]+|%)(\W*)$/u.exec(word);
+  return unit && UNITS.has(unit[1] as string) ? (unit[2] as string) : undefined;
+}
+
+/** Splits `message` on whitespace and classifies every token (see the module comment). */
+export function tokenizeMessage(message: string, options: TokenizerOptions = {}): MessageTokens {
+  const attachedColon = options.attachedColonValues ?? DEFAULT_MINER_PARAMETERS.attachedColonValues;
+  const dotted = options.dottedNames ?? DEFAULT_MINER_PARAMETERS.dottedNames;
+  const quoted = options.quotedValues ?? DEFAULT_MINER_PARAMETERS.quotedValues;
+  const words = splitWords(message);
+  const texts: string[] = [];
+  const shapes: (string | undefined)[] = [];
+  for (let i = 0; i < words.length; i++) {
+    let word = words[i] as string;
+    // A quoted value with spaces after `=` or `:` is one value: join words up to the closing quote.
+    const quoteAt = openValueQuote(word);
+    if (quoteAt >= 0) {
+      const quote = word[quoteAt] as string;
+      for (let j = i + 1; j < words.length && j <= i + 16; j++) {
+        if ((words[j] as string).includes(quote)) {
+          word = words.slice(i, j + 1).join(' ');
+          i = j;
+          break;
+        }
+      }
+    }
+    let shape = shapeOf(word, attachedColon, dotted, quoted);
+    // A number followed by a unit is one value (`3.5 s`, `12 KB)`).
+    const next = words[i + 1];
+    if (shape !== undefined && next !== undefined && isNumberWithAffixes(word)) {
+      const unit = unitOf(next);
+      if (unit !== undefined) {
+        let suffix = unit;
+        word = `${word} ${next}`;
+        i++;
+        // …and its restatement in other units: `1190 bytes (1.16 KB)`.
+        const a = words[i + 1];
+        const b = words[i + 2];
+        if (
+          a !== undefined &&
+          b !== undefined &&
+          /^\(\d[\d.,]*$/.test(a) &&
+          b.includes(')') &&
+          unitOf(b.replace(')', '')) !== undefined
+        ) {
+          word = `${word} ${a} ${b}`;
+          suffix = b.slice(b.indexOf(')') + 1);
+          i += 2;
+        }
+        shape = `${shape.slice(0, shape.indexOf(PARAM) + PARAM.length)}${suffix}`;
+      }
+    }
+    texts.push(word);
+    shapes.push(shape);
+  }
+  return (options.collapseRuns ?? DEFAULT_MINER_PARAMETERS.collapseRuns) ? collapseRuns(texts, shapes) : { texts, shapes };
+}
+
+/**
+ * Joins each run of adjacent bare variables into one (`delete blk_1 blk_2 blk_3` → `delete <*>`),
+ * so lists of any length share a template. A message with no constant token is left alone: its
+ * length is all that tells such messages apart.
+ */
+function collapseRuns(texts: string[], shapes: (string | undefined)[]): MessageTokens {
+  if (!shapes.includes(undefined)) return { texts, shapes };
+  const outTexts: string[] = [];
+  const outShapes: (string | undefined)[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const joins = (j: number) => shapes[j] === PARAM && !readsAsWord(texts[j] as string);
+    if (i > 0 && joins(i) && joins(i - 1)) {
+      outTexts[outTexts.length - 1] += ` ${texts[i]}`;
+      continue;
+    }
+    outTexts.push(texts[i] as string);
+    outShapes.push(shapes[i]);
+  }
+  return { texts: outTexts, shapes: outShapes };
+}
+
+/** A name with one trailing digit (`SOCKS5`, `ssh2`, `eth0`): variable-looking, but it reads as a word. */
+export function readsAsWord(text: string): boolean {
+  return WORD_WITH_DIGIT.test(text);
+}
+
+const WORD_WITH_DIGIT = /^[A-Za-z][A-Za-z_-]*[A-Za-z]\d$/;
+
+/** The message with each variable-looking token replaced by its shape. */
+export function maskTokens(tokens: MessageTokens): string {
+  return tokens.texts.map((text, i) => tokens.shapes[i] ?? text).join(' ');
+}
+
+function splitWords(message: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i < message.length; i++) {
+    const c = message.charCodeAt(i);
+    const space = c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+    if (space) {
+      if (start >= 0) {
+        words.push(message.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) words.push(message.slice(start));
+  return words;
+}
+
+/** Index of an opening quote right after `=` or `:` that this word does not close, else -1. */
+function openValueQuote(word: string): number {
+  for (let i = 1; i < word.length; i++) {
+    const c = word[i];
+    if ((c === '"' || c === "'") && (word[i - 1] === '=' || word[i - 1] === ':')) {
+      return word.indexOf(c, i + 1) < 0 ? i : -1;
+    }
+  }
+  return -1;
+}
+
+interface Affixes {
+  prefix: string;
+  core: string;
+  suffix: string;
+}
+
+/**
+ * Leading brackets/quotes and trailing brackets/quotes/punctuation around a core. A trailing
+ * closing bracket stays in the core when the core opened it (`jk2_init()`, `LOGIN(uid=0)`).
+ */
+function splitAffixes(word: string): Affixes {
+  let start = 0;
+  let end = word.length;
+  while (start < end && OPENERS.includes(word[start] as string)) start++;
+  while (end > start && CLOSERS.includes(word[end - 1] as string)) {
+    const c = word[end - 1] as string;
+    const opener = OPENER_OF[c];
+    if (opener !== undefined && opensInside(word, start, end - 1, opener, c)) break;
+    end--;
+  }
+  return { prefix: word.slice(0, start), core: word.slice(start, end), suffix: word.slice(end) };
+}
+
+/** True when word[start, end) has more `opener` than `closer` characters. */
+function opensInside(word: string, start: number, end: number, opener: string, closer: string): boolean {
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    if (word[i] === opener) depth++;
+    else if (word[i] === closer && depth > 0) depth--;
+  }
+  return depth > 0;
+}
+
+function isNumberWithAffixes(word: string): boolean {
+  const { core } = splitAffixes(word);
+  return core !== '' && /^[-+~<>]?\d[\d.,]*$/.test(core);
+}
+
+/** The shape of a variable-looking word, or undefined for a constant-looking one. */
+function shapeOf(word: string, attachedColon: boolean, dotted: boolean, quoted: boolean): string | undefined {
+  // Fast path for the common case, a plain word with at most a trailing punctuation mark.
+  if (PLAIN_WORD.test(word)) {
+    const core = /[,;:.!?]$/.test(word) ? word.slice(0, -1) : word;
+    return DATE_WORDS.has(core) || (core.length >= 8 && HEX_WORD.test(core)) ? PARAM + word.slice(core.length) : undefined;
+  }
+  // Already masked by a caller's regex: the word is its own shape.
+  if (word.includes(PARAM)) return word;
+  const { prefix, core, suffix } = splitAffixes(word);
+  if (core === '') {
+    // An empty pair of brackets or quotes is an empty field (`()`, `""`).
+    const open = prefix[prefix.length - 1];
+    if (open !== undefined && PAIRS[open] !== undefined && suffix.startsWith(PAIRS[open] as string))
+      return `${prefix}${PARAM}${suffix}`;
+    return undefined;
+  }
+  // A complete quoted string ('name', "value") is a value, unless it is a key (`"user":`).
+  const lastOpen = prefix[prefix.length - 1];
+  if (quoted && (lastOpen === '"' || lastOpen === "'" || lastOpen === '`') && suffix.startsWith(lastOpen))
+    return suffix[1] === ':' ? undefined : `${prefix}${PARAM}${suffix}`;
+  if (isPathOrUrl(core)) return `${prefix}${PARAM}${suffix}`;
+  const kv = keyValueShape(core);
+  if (kv !== undefined) {
+    // `tag="View Lock",`: the value's closing quote was taken as an affix; it belongs to the value.
+    const quote = /=["']/.exec(core)?.[0][1];
+    const closed = quote !== undefined && core.indexOf(quote, core.lastIndexOf(`=${quote}`) + 2) >= 0;
+    return `${prefix}${kv}${quote !== undefined && !closed && suffix.startsWith(quote) ? suffix.slice(1) : suffix}`;
+  }
+  const leader = dotLeaderShape(core);
+  if (leader !== undefined) return `${prefix}${leader}${suffix}`;
+  if (attachedColon) {
+    const colon = attachedColonShape(core);
+    if (colon !== undefined) return `${prefix}${colon}${suffix}`;
+  }
+  return isVariableCore(core, dotted) ? `${prefix}${PARAM}${suffix}` : undefined;
+}
+
+/** `a=1,b=x;c=` → `a=<*>,b=<*>;c=<*>`: keys kept, every value masked; undefined without `=`. */
+function keyValueShape(core: string): string | undefined {
+  const eq = core.indexOf('=');
+  if (eq <= 0 || core.startsWith('==') || core.includes('://')) return undefined;
+  let out = '';
+  let i = 0;
+  let found = false;
+  while (i < core.length) {
+    const at = core.indexOf('=', i);
+    if (at < 0) {
+      out += core.slice(i);
+      break;
+    }
+    // The key is the run of name characters right before `=`.
+    let k = at;
+    while (k > i && /[\w.\-$]/.test(core[k - 1] as string)) k--;
+    if (k === at) {
+      out += core.slice(i, at + 1);
+      i = at + 1;
+      continue;
+    }
+    out += core.slice(i, at + 1);
+    // The value runs to the next separator that starts another key=value.
+    let j = at + 1;
+    let depth = 0;
+    for (; j < core.length; j++) {
+      const c = core[j] as string;
+      if ('([{'.includes(c)) depth++;
+      else if (')]}'.includes(c)) {
+        if (depth === 0) break;
+        depth--;
+      } else if (/[,;&|]/.test(c) && /^[,;&|]\s*[\w.\-$]+=/.test(core.slice(j))) break;
+    }
+    // An empty value stays as written (`ruser=`): empty and set are often different events.
+    if (j > at + 1) {
+      out += PARAM;
+      found = true;
+    }
+    if (j < core.length && ')]}'.includes(core[j] as string)) {
+      out += core.slice(j);
+      break;
+    }
+    if (j < core.length) out += core[j];
+    i = j + 1;
+  }
+  return found ? out : undefined;
+}
+
+/** `depth.......0` → `depth.......<*>`: a label, a dot leader, a value (aligned tables). */
+function dotLeaderShape(core: string): string | undefined {
+  const leader = /^([A-Za-z_][\w-]*\.{2,})[^.]/.exec(core);
+  return leader ? `${leader[1]}${PARAM}` : undefined;
+}
+
+/** `onExtend:1514` → `onExtend:<*>` (a name, a colon, a value); undefined otherwise. */
+function attachedColonShape(core: string): string | undefined {
+  const colon = core.indexOf(':');
+  if (colon <= 0 || colon === core.length - 1) return undefined;
+  if (core[colon + 1] === ':' || core[colon + 1] === '/' || core[colon + 1] === '\\') return undefined;
+  for (let i = 0; i < colon; i++) if (!/[A-Za-z_]/.test(core[i] as string)) return undefined;
+  // `name:443` is as often a host and port as a key and number: leave it to the digit rule.
+  if (/^\d+$/.test(core.slice(colon + 1))) return undefined;
+  return `${core.slice(0, colon + 1)}${PARAM}`;
+}
+
+function isVariableCore(core: string, dotted: boolean): boolean {
+  let digits = false;
+  let dots = 0;
+  let slashes = 0;
+  let at = false;
+  let hex = core.length >= 8;
+  for (let i = 0; i < core.length; i++) {
+    const c = core.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits = true;
+      break;
+    }
+    if (c === 46) dots++;
+    else if (c === 47 || c === 92) slashes++;
+    else if (c === 64) at = true;
+    if (hex && !((c >= 97 && c <= 102) || (c >= 65 && c <= 70))) hex = false;
+  }
+  if (digits || hex) return true;
+  if (DATE_WORDS.has(core)) return true;
+  if (slashes > 0 && isPathOrUrl(core)) return true;
+  if (at && dots > 0 && core.indexOf('@') > 0) return true;
+  return dotted && dots >= 2 && /^[A-Za-z_$][\w$-]*(\.[\w$-]+)+$/.test(core);
+}
+
+/** `/var/log`, `~/x`, `./x`, `C:\\x`, `a/b/c`, `scheme://…`. */
+function isPathOrUrl(core: string): boolean {
+  const first = core[0];
+  if (first === '/' || first === '~' || first === '\\') return core.length > 1;
+  if (first === '.' && (core[1] === '/' || (core[1] === '.' && core[2] === '/'))) return true;
+  if (/^[A-Za-z]:\\/.test(core) || core.includes('://')) return true;
+  let slashes = 0;
+  for (let i = 0; i < core.length; i++) if (core[i] === '/') slashes++;
+  return slashes >= 2;
+}
