@@ -1,7 +1,7 @@
 import { Masker, type MaskRule } from './masking.ts';
 import { mergeVariablePositions } from './merge.ts';
 import { DEFAULT_MINER_PARAMETERS, type MinerParameters } from './parameters.ts';
-import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenizeMessage } from './tokens.ts';
+import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenizeMessage, widenShape } from './tokens.ts';
 
 /**
  * Drain-style online log template miner (He et al., "Drain: An Online Log Parsing Approach with
@@ -367,8 +367,8 @@ function generalize(cluster: Cluster, tokens: MessageTokens): boolean {
     const tokenShape = tokens.shapes[i];
     if (text !== undefined && text === tokens.texts[i]) continue;
     if (text === undefined && (wild?.[i] || shape === tokenShape || (shape === PARAM && tokenShape !== undefined))) continue;
-    // Two variable tokens of one shape keep the shape; anything else becomes a bare parameter.
-    const widened = shape !== undefined && shape === tokenShape ? shape : PARAM;
+    // Two variable tokens of one shape keep the shape (so does a constant that fits it).
+    const widened = widenShape(text, shape, tokens.texts[i], tokenShape);
     if (text !== undefined || shape !== widened) {
       texts[i] = undefined;
       shapes[i] = widened;

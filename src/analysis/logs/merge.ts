@@ -1,5 +1,5 @@
 import type { Cluster } from './drain.ts';
-import { PARAM } from './tokens.ts';
+import { PARAM, widenShape } from './tokens.ts';
 
 /**
  * Merges clusters of one token count that agree everywhere except in one position, when that
@@ -114,7 +114,7 @@ function absorb(survivor: Cluster, other: Cluster, p: number): void {
     if (i !== p && text !== undefined && text === other.texts[i]) continue;
     const shape = survivor.shapes[i];
     survivor.texts[i] = undefined;
-    survivor.shapes[i] = i !== p && shape !== undefined && shape === other.shapes[i] ? shape : PARAM;
+    survivor.shapes[i] = widenShape(text, shape, other.texts[i], other.shapes[i]);
   }
   survivor.count += other.count;
 }

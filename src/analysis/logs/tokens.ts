@@ -10,8 +10,9 @@
  * an empty bracket or quote pair (an empty field), a complete quoted string, or (option) a dotted
  * name of three parts or more (host, package and class names). The value of `key=value` — and, as
  * an option, of an attached `key:value` — is variable whatever it looks like; a quoted value with
- * spaces (`tag="View Lock"`) is one value. A number followed by a unit (`3.5 s`, `451 bytes`,
- * `12 KB`) is one value.
+ * spaces (`tag="View Lock"`) is one value, and so is what follows a quoted key in a JSON-like
+ * payload (`"user": "bob",`). A number followed by a unit (`3.5 s`, `451 bytes`, `12 KB`) is one
+ * value.
  */
 import { DEFAULT_MINER_PARAMETERS } from './parameters.ts';
 
@@ -40,6 +41,8 @@ const OPENERS = '([{"\'`';
 const CLOSERS = ')]}"\'`,;:.!?';
 const OPENER_OF: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 const PAIRS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}', '"': '"', "'": "'", '`': '`' };
+const QUOTED_KEY = /["']:$/;
+const KEY_FIRST = /^[A-Za-z_][\w.\-$]*=/;
 const PLAIN_WORD = /^[A-Za-z_-]+[,;:.!?]?$/;
 const HEX_WORD = /^[a-fA-F]+$/;
 const DATE_WORDS = new Set('Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' '));
@@ -65,6 +68,20 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
   const shapes: (string | undefined)[] = [];
   for (let i = 0; i < words.length; i++) {
     let word = words[i] as string;
+    // JSON-like payloads: what follows a quoted key (`"user": "bob",`) is a value, quoted or not.
+    if (i > 0 && QUOTED_KEY.test(words[i - 1] as string) && !/^[{[]/.test(word)) {
+      const quote = word[0];
+      if ((quote === '"' || quote === "'") && word.indexOf(quote, 1) < 0) {
+        const close = words.findIndex((w, j) => j > i && j <= i + 16 && w.includes(quote));
+        if (close > 0) {
+          word = words.slice(i, close + 1).join(' ');
+          i = close;
+        }
+      }
+      texts.push(word);
+      shapes.push(`${PARAM}${/[,}\]]*$/.exec(word)?.[0] ?? ''}`);
+      continue;
+    }
     // A quoted value with spaces after `=` or `:` is one value: join words up to the closing quote.
     const quoteAt = openValueQuote(word);
     if (quoteAt >= 0) {
@@ -229,7 +246,8 @@ function shapeOf(word: string, attachedColon: boolean, dotted: boolean, quoted: 
   const lastOpen = prefix[prefix.length - 1];
   if (quoted && (lastOpen === '"' || lastOpen === "'" || lastOpen === '`') && suffix.startsWith(lastOpen))
     return suffix[1] === ':' ? undefined : `${prefix}${PARAM}${suffix}`;
-  if (isPathOrUrl(core)) return `${prefix}${PARAM}${suffix}`;
+  // A path or URL is one value, unless it is the value of a `key=` (`path=/api/users`).
+  if (!KEY_FIRST.test(core) && isPathOrUrl(core)) return `${prefix}${PARAM}${suffix}`;
   const kv = keyValueShape(core);
   if (kv !== undefined) {
     // `tag="View Lock",`: the value's closing quote was taken as an affix; it belongs to the value.
@@ -344,4 +362,34 @@ function isPathOrUrl(core: string): boolean {
   let slashes = 0;
   for (let i = 0; i < core.length; i++) if (core[i] === '/') slashes++;
   return slashes >= 2;
+}
+
+/**
+ * The shape two tokens share once a template position holds both: their common shape, or a
+ * literal that fits the other's shape (`[main]` and `[<*>]`), else a bare `<*>`.
+ */
+export function widenShape(
+  textA: string | undefined,
+  shapeA: string | undefined,
+  textB: string | undefined,
+  shapeB: string | undefined,
+): string {
+  if (shapeA !== undefined && shapeA === shapeB) return shapeA;
+  if (shapeA !== undefined && shapeB === undefined && textB !== undefined && fitsShape(textB, shapeA)) return shapeA;
+  if (shapeB !== undefined && shapeA === undefined && textA !== undefined && fitsShape(textA, shapeB)) return shapeB;
+  return PARAM;
+}
+
+/** `[main]` fits `[<*>]`: the shape's text around its one `<*>` surrounds a non-empty value. */
+function fitsShape(text: string, shape: string): boolean {
+  const at = shape.indexOf(PARAM);
+  if (at < 0 || shape.indexOf(PARAM, at + 1) >= 0) return false;
+  const before = shape.slice(0, at);
+  const after = shape.slice(at + PARAM.length);
+  return (
+    (before !== '' || after !== '') &&
+    text.length > before.length + after.length &&
+    text.startsWith(before) &&
+    text.endsWith(after)
+  );
 }
