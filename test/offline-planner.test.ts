@@ -318,8 +318,12 @@ describe('planRequest asks when a required detail is missing', () => {
     }
   });
 
-  it('asks which job to cancel when no number is given', () => {
-    expect(question(planRequest('cancel the quantization job'))).toMatch(/which job/i);
+  it('asks which job to cancel when nothing names one', () => {
+    expect(question(planRequest('cancel'))).toMatch(/which job/i);
+  });
+
+  it('cancels without a number when the request names the job by what it does (the tool picks the running one)', () => {
+    expect(onlyCall(planRequest('cancel the quantization job'))).toEqual({ tool: 'cancel_job', args: {} });
   });
 
   it('asks which deployment to roll back when none is named', () => {

@@ -14,7 +14,9 @@ export interface Entities {
   replicas?: number;
   gpuType?: string;
   gpuCount?: number;
-  dtype?: 'fp32' | 'fp16' | 'bf16' | 'fp8' | 'int8' | 'int4' | 'awq' | 'gptq';
+  dtype?: Dtype;
+  /** Every precision or method named, in order ("awq vs gptq"), when more than one is. */
+  dtypes?: Dtype[];
   contextLength?: number;
   concurrency?: number;
   requests?: number;
@@ -24,7 +26,20 @@ export interface Entities {
   sloTtftMs?: number;
   sloTpotMs?: number;
   trials?: number;
+  /** How many log lines ("the last 100 lines"). */
+  limit?: number;
+  /** A person named as the actor of audited actions ("by bob", "has alice approved"). */
+  user?: string;
+  url?: string;
+  /** The model name to send to a bare URL ("with model meta-llama/Meta-Llama-3-8B-Instruct"). */
+  servedModel?: string;
+  ratePerSecond?: number;
+  durationSeconds?: number;
+  promptTokens?: number;
+  maxTokens?: number;
 }
+
+export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'fp8' | 'int8' | 'int4' | 'awq' | 'gptq';
 
 const NUMBER_WORDS: Record<string, number> = {
   a: 1,
@@ -107,6 +122,10 @@ const EN_UNITS = 'minutes|minute|mins|min|hours|hour|hrs|hr|h|days|day|d|weeks|w
 const ZH_UNITS = '分钟|个小时|小时|天|个星期|星期|周|个月|月';
 
 function extractRange(text: string): string | undefined {
+  // Two absolute times: "from 2024-11-28T10:00Z to 2024-11-28T12:00Z" is the ISO interval.
+  const iso = String.raw`\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:z|[+-]\d{2}:?\d{2})?`;
+  const interval = new RegExp(String.raw`(${iso})\s*(?:to|until|till|-|–|~|/|至|到)\s*(${iso})`).exec(text);
+  if (interval) return `${(interval[1] as string).toUpperCase()}/${(interval[2] as string).toUpperCase()}`;
   const en = new RegExp(String.raw`\b(?:last|past|previous)\s+${NUM}?\s*(${EN_UNITS})\b`).exec(text);
   if (en) {
     const duration = durationOf(toNumber(en[1]) ?? 1, en[2] as string);
@@ -154,12 +173,18 @@ const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
     'tpot',
     /\btpot\b|\bitl\b|time per (output )?token|inter[\s-]?token|per[\s-]token latency|token latency|每个?\s*token|出字速度/,
   ],
-  ['queue_time', /queue(ing)? time|time in (the )?queue|wait(ing)? time|排队时间/],
+  [
+    'queue_time',
+    /queue(ing)? time|time in (the )?queue|wait(ing)? time|how long\b.*\b(queue|waiting)|(sitting|waiting|wait|stuck) in (the )?queue|排队时间|排队.*多久|等待时间/,
+  ],
   ['queue_depth', /queue (depth|length|size)|\bqueue\b|waiting requests|requests waiting|pending requests|backlog|排队|队列/],
   ['kv_cache_usage', /kv[\s-]?cache|cache (usage|utili[sz]ation|use)|kv\s*缓存|缓存/],
   ['preemptions', /preempt|抢占/],
-  ['error_rate', /error rate|errors?\b|\b5xx\b|failures?|failed requests|错误|报错|失败/],
-  ['throughput', /throughput|tokens?\s*(per|\/)\s*s(ec(ond)?)?|\btok\/s\b|\btps\b|吞吐/],
+  ['error_rate', /error rate|errors?\b|\b5xx\b|failures?|failed requests|failing|% of\b.*\bfail|错误|报错|失败/],
+  [
+    'throughput',
+    /throughput|thru-?put|\btput\b|tokens?\s*(per|\/|a)\s*s(ec(ond)?)?|\btok\/s\b|\btps\b|tokens? generated|吞吐|每秒.{0,6}token|token.{0,4}每秒/,
+  ],
   ['request_rate', /requests? (per|\/) ?s(ec(ond)?)?|\brps\b|\bqps\b|request rate|traffic|\bload\b|请求量|请求数|流量|qps/],
   ['running', /running requests|batch size|in[\s-]flight|并发数/],
   ['e2e_latency', /e2e|end[\s-]to[\s-]end|latency|response time|slow|延迟|时延|耗时|慢/],
@@ -206,8 +231,34 @@ function normaliseGpu(written: string): string {
 const NAME_TOKEN = /[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+|\b\d+(?:\.\d+)?[bm]\b/g;
 const SIZE_IN_NAME = /\d(?:\.\d+)?[bm]\b|\d+x\d+b\b|\d+[bm]-|-mini|-small|-medium|-large/;
 
+/**
+ * Joins a model name written with spaces ("mistral 7b", "llama 3 70b") into the name the
+ * fleet and the catalogue use ("mistral-7b"), when that joined name is one of them.
+ */
+function joinSpacedNames(text: string, known: readonly string[]): string {
+  const words = text.split(' ');
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    let taken = 1;
+    // The longest run of up to four words from here that names a model.
+    for (let n = Math.min(4, words.length - i); n >= 2; n--) {
+      const written = words.slice(i, i + n).join('-');
+      const joined = written.replace(/[^a-z0-9]+$/, '');
+      if (/^[a-z]/.test(joined) && (known.includes(joined) || findModel(joined) !== undefined)) {
+        out.push(written);
+        taken = n;
+        break;
+      }
+    }
+    if (taken === 1) out.push(words[i] as string);
+    i += taken - 1;
+  }
+  return out.join(' ');
+}
+
 /** Deployment or model names as written: tokens like "llama-3-8b", "mixtral-8x7b", "phi-3-mini", or a bare "13b". */
-function extractDeployments(text: string, known: readonly string[]): string[] {
+function extractDeployments(written: string, known: readonly string[]): string[] {
+  const text = joinSpacedNames(written, known);
   const found: string[] = [];
   for (const match of text.matchAll(NAME_TOKEN)) {
     const token = match[0].replace(/[.\-_]+$/, '');
@@ -225,16 +276,84 @@ function extractDeployments(text: string, known: readonly string[]): string[] {
   return found;
 }
 
-function extractDtype(text: string): Entities['dtype'] {
-  const named = /\b(int4|int8|fp8|fp16|bf16|fp32|awq|gptq|float16|bfloat16)\b/.exec(text);
-  if (named)
-    return (
-      ({ float16: 'fp16', bfloat16: 'bf16' } as Record<string, Entities['dtype']>)[named[1] as string] ??
-      (named[1] as Entities['dtype'])
-    );
-  if (/\b4[\s-]?bits?\b|4\s*比特/.test(text)) return 'int4';
-  if (/\b8[\s-]?bits?\b|8\s*比特/.test(text)) return 'int8';
-  return undefined;
+// Precisions and quantisation methods as people write them; 4-bit weights mean int4 (AWQ/GPTQ-style).
+const DTYPE_WORDS: Array<[Dtype, RegExp]> = [
+  ['awq', /\bawq\b/g],
+  ['gptq', /\bgptq\b/g],
+  ['int4', /\bint[\s-]?4\b|\b4[\s-]?bits?\b|\bnf4\b|\bw4a\d+\b|4\s*(?:比特|位)|四比特|四位/g],
+  ['int8', /\bint[\s-]?8\b|\b8[\s-]?bits?\b|\bw8a\d+\b|8\s*(?:比特|位)|八比特|八位/g],
+  ['fp8', /\bfp[\s-]?8\b|\bfloat[\s-]?8\b|\be4m3\b/g],
+  ['fp16', /\bfp[\s-]?16\b|\bfloat[\s-]?16\b|\bhalf[\s-]precision\b|\b16[\s-]?bits?\b|半精度/g],
+  ['bf16', /\bbf[\s-]?16\b|\bbfloat[\s-]?16\b/g],
+  ['fp32', /\bfp[\s-]?32\b|\bfloat[\s-]?32\b|\bfull[\s-]precision\b|\b32[\s-]?bits?\b|全精度/g],
+];
+
+/** Every precision or quantisation method the text names, in the order written. */
+function extractDtypes(text: string): Dtype[] {
+  const found: Array<[number, Dtype]> = [];
+  for (const [dtype, pattern] of DTYPE_WORDS) {
+    for (const match of text.matchAll(pattern)) found.push([match.index, dtype]);
+  }
+  return [...new Set(found.sort((a, b) => a[0] - b[0]).map(([, dtype]) => dtype))];
+}
+
+// Words after "by"/"has" that are not people ("by yesterday", "has anyone", "did it").
+const NOT_A_USER =
+  /^(the|a|an|any|anyone|anybody|someone|somebody|who|it|this|that|these|those|we|i|you|they|he|she|me|us|them|yesterday|today|tomorrow|now|then|last|this|next|default|hand|far|how|what|when|which|where|whom|all|each|every|prod|staging|dev|\d.*)$/;
+
+/**
+ * The text to search logs for: quoted text, a /regex/, the word after "for"/"containing",
+ * a term before "errors"/"lines" ("NCCL errors"), or an upper-case token such as CUDA.
+ */
+function extractSearchTerm(normalised: string, deployments: readonly string[]): string | undefined {
+  const isName = (term: string) => deployments.includes(term.toLowerCase());
+  const quoted = /["“'‘`]([^"”'’`]{1,200})["”'’`]/.exec(normalised);
+  if (quoted) return quoted[1];
+  const regex = /(?:^|\s)(\/[^/\s][^/]{0,200}\/)(?=\s|$|[?.!,])/.exec(normalised);
+  if (regex) return regex[1];
+  const term = String.raw`([A-Za-z0-9_./:=-]*[A-Za-z][A-Za-z0-9_./:=-]*)`;
+  const after =
+    new RegExp(String.raw`\b(?:for|containing|matching|grep|with|mentioning)\s+${term}\s*$`, 'i').exec(
+      normalised.replace(/[?.!]+$/, ''),
+    ) ??
+    // "logs for OOM in the last hour": the term is followed by a time range.
+    new RegExp(
+      String.raw`\b(?:for|containing|matching|grep|mentioning)\s+${term}(?=\s+(?:in|on|over|since|from|during|today|yesterday|last|past|this)\b)`,
+      'i',
+    ).exec(normalised);
+  if (after && !isName(after[1] as string) && !SEARCH_STOPWORDS.test(after[1] as string)) return after[1];
+  const before = new RegExp(String.raw`${term}\s+(?:errors?|lines|messages|entries|exceptions|warnings|failures)\b`, 'gi');
+  for (const match of normalised.matchAll(before)) {
+    const candidate = (match[1] as string).replace(/'s$/i, '');
+    if (!isName(candidate) && !SEARCH_STOPWORDS.test(candidate)) return candidate;
+  }
+  const chinese = [...normalised.matchAll(/(?:包含|搜索|查找|有没有|出现)\s*([A-Za-z0-9_./:=-]+)/g)].find(
+    (m) => !isName(m[1] as string),
+  );
+  if (chinese && !SEARCH_STOPWORDS.test(chinese[1] as string)) return chinese[1];
+  // An upper-case token that is not serving vocabulary (CUDA, NCCL, OOM, Xid) is what to look for.
+  const shouting = [...normalised.matchAll(/\b([A-Z][A-Za-z0-9_]*[A-Z][A-Za-z0-9_]*)\b/g)].find(
+    (m) => !isName(m[1] as string) && !VOCABULARY.test(m[1] as string),
+  );
+  return shouting?.[1];
+}
+
+// Words that describe log lines rather than name what is in them.
+const SEARCH_STOPWORDS =
+  /^(the|a|an|any|all|some|new|recent|latest|last|first|top|error|errors|warn|warning|warnings|info|debug|log|logs|lines?|messages?|its|their|my|our|his|her|this|that|these|those|more|most|same|other|fatal|critical|what|which|how|many|much|few|me|us|you|them|it|show|find|get|pull|see|check|for|with|and|or|\d+)$/i;
+// Upper-case words of the serving domain that are never the text searched for.
+const VOCABULARY =
+  /^(TTFT|TPOT|ITL|GPUS?|KV|AWQ|GPTQ|FP\d+|BF\d+|INT\d+|QPS|RPS|SLOS?|API|URL|LLMS?|VRAM|RCA|ETA|UTC|PST|EST|CET|GMT|AM|PM|OK|ASAP|PTAL|FYI|DEV|PROD|[AHL]\d+\w*|P\d+)$/;
+
+/** Milliseconds of a latency bound after one of the metric's words ("ttft under 0.5 s" → 500). */
+function sloOf(text: string, metricWords: string): number | undefined {
+  const bound = `(?:under|below|<=?|≤|within|at most|less than|no more than|max(?:imum)?|不超过|低于|小于|控制在)?`;
+  const match = new RegExp(
+    String.raw`(?:${metricWords})[^0-9]{0,30}?${bound}\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|millis|s|secs?|seconds?|毫秒|秒)(?![a-z])`,
+  ).exec(text);
+  if (!match) return undefined;
+  const seconds = /^(s|sec|secs|second|seconds|秒)$/.test(match[2] as string);
+  return Math.round(Number(match[1]) * (seconds ? 1000 : 1));
 }
 
 /**
@@ -273,8 +392,8 @@ export function extractEntities(original: string, knownDeployments: readonly str
 
   const replicas =
     new RegExp(String.raw`${NUM}\s*(?:more\s+)?(?:replicas?|copies|instances|pods|个?副本|个?实例)`).exec(text) ??
-    /\bscale\b.*?\bto\s+(\d+)\b/.exec(text) ??
-    /(?:到|至)\s*(\d+)\s*(?:个)?/.exec(text);
+    /\b(?:scale|replicas?|replica count|instances|pods|copies)\b.*?\bto\s+(\d+)\b(?!\s*(?:gpus?|cards|%|ms|s\b))/.exec(text) ??
+    /(?:到|至|改成|改为|设为|设成|变成|调到|调成|调整为|调整到)\s*(\d+)\s*(?:个)?/.exec(text);
   // "add two more replicas" is relative to a count the planner cannot see: leave it unset so it asks.
   const relative =
     /\b(add(ing)?|another|extra)\b[^.]*?\b(replicas?|instances|pods|copies)\b|\bmore\s+(replicas?|instances|pods|copies)\b|再加|多加|再增加/;
@@ -285,8 +404,9 @@ export function extractEntities(original: string, knownDeployments: readonly str
   if (/scale\s+(?:down\s+)?(?:\S+\s+)?(?:down\s+)?to\s+zero|缩容到\s*0|\bto\s+0\b/.test(text)) entities.replicas = 0;
 
   Object.assign(entities, extractGpu(text));
-  const dtype = extractDtype(text);
-  if (dtype) entities.dtype = dtype;
+  const dtypes = extractDtypes(text);
+  if (dtypes[0]) entities.dtype = dtypes[0];
+  if (dtypes.length > 1) entities.dtypes = dtypes;
 
   const context =
     /(\d+(?:\.\d+)?)\s*(k)?\s*(?:tokens?\s+)?(?:of\s+)?(?:context|ctx|上下文)/.exec(text) ??
@@ -299,39 +419,74 @@ export function extractEntities(original: string, knownDeployments: readonly str
     );
   if (concurrency) entities.concurrency = Number(concurrency.slice(1).find((g) => g !== undefined));
 
-  const requests = /(\d+)\s*(?:requests?|reqs?|个?请求)/.exec(text);
-  if (requests) entities.requests = Number(requests[1]);
+  const requests =
+    new RegExp(
+      String.raw`\b${NUM}\s+(?:[a-z-]+\s+)?(?:requests?|reqs?|calls|prompts|queries|completions|pings)(?!\s*(?:per|\/|a)\s*(?:s|sec|second|min))\b`,
+    ).exec(text) ??
+    /(\d+)\s*(?:times|次)(?!\s*(?:per|a)\b)/.exec(text) ??
+    /(\d+)\s*个?[\u4e00-\u9fff]{0,3}?(?:请求|调用)/.exec(text);
+  if (requests) {
+    const count = /^a\s+(couple|few)/.test(requests[0]) ? undefined : toNumber(requests[1]);
+    if (count !== undefined) entities.requests = count;
+  }
+  const rate =
+    /(\d+(?:\.\d+)?)\s*(?:rps|qps|req\/s|requests?\s*(?:per|\/|a)\s*s(?:ec(?:ond)?)?)\b/.exec(text) ??
+    /每秒\s*(\d+(?:\.\d+)?)\s*个?请求|(\d+(?:\.\d+)?)\s*(?:个)?请求\s*每秒/.exec(text);
+  if (rate) entities.ratePerSecond = Number(rate[1] ?? rate[2]);
+  const duration =
+    /\bfor\s+(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?)\b/.exec(text) ??
+    /持续\s*(\d+(?:\.\d+)?)\s*(秒|分钟)/.exec(text);
+  if (duration) entities.durationSeconds = Number(duration[1]) * (/^(m|min|分)/.test(duration[2] as string) ? 60 : 1);
+  const promptTokens =
+    /(\d+(?:\.\d+)?)\s*(k)?[\s-]*tokens?\s+(?:long\s+)?prompts?/.exec(text) ??
+    /prompts?\s*(?:of|length|len|size|with|=|:)?\s*(\d+(?:\.\d+)?)\s*(k)?\s*(?:tokens?)?/.exec(text) ??
+    /(\d+(?:\.\d+)?)\s*(k)?\s*(?:tokens?\s*)?(?:的)?(?:提示|输入)/.exec(text);
+  if (promptTokens) entities.promptTokens = Math.round(Number(promptTokens[1]) * (promptTokens[2] ? 1024 : 1));
+  const maxTokens =
+    /max[\s_-]?tokens\s*(?:of|=|:)?\s*(\d+)/.exec(text) ??
+    /(\d+)\s*(?:output|generated|new|completion)\s+tokens/.exec(text) ??
+    /(?:generate|output)\s+(\d+)\s+tokens/.exec(text);
+  if (maxTokens) entities.maxTokens = Number(maxTokens[1]);
+  const url = /\bhttps?:\/\/[^\s"'<>]+/.exec(normalised);
+  if (url) {
+    entities.url = url[0].replace(/[.,;)]+$/, '');
+    // The model to ask a bare URL for, as written (case matters to the server).
+    const served = /\bmodel\s*[=:]?\s*([A-Za-z0-9][\w./:-]*)/.exec(normalised.replace(url[0], ' '));
+    if (served) entities.servedModel = served[1] as string;
+  }
 
-  const job = /\bjob\s*(?:#|no\.?|number)?\s*(\d+)/.exec(text) ?? /任务\s*#?\s*(\d+)/.exec(text) ?? /#(\d+)\b/.exec(text);
+  const job =
+    /\bjob\s*(?:#|no\.?|number|id)?\s*(\d+)\b/.exec(text) ??
+    /\b(?:run|task)\s*(?:#|no\.?|number|id)\s*(\d+)\b/.exec(text) ??
+    /(?:任务|作业)\s*#?\s*(\d+)/.exec(text) ??
+    /(\d+)\s*号\s*[\u4e00-\u9fff]{0,4}?(?:任务|作业)/.exec(text) ??
+    /#(\d+)\b/.exec(text);
   if (job) entities.jobId = Number(job[1]);
 
-  const quoted = /["“'‘`]([^"”'’`]{1,200})["”'’`]/.exec(normalised);
-  const searchTerm =
-    quoted ??
-    /\b(?:for|containing|matching|grep|with)\s+([A-Za-z0-9_./:-]*[A-Za-z][A-Za-z0-9_./:-]*)\s*$/i.exec(
-      normalised.replace(/[?.!]+$/, ''),
-    ) ??
-    // "logs for OOM in the last hour": the term is followed by a time range.
-    /\b(?:for|containing|matching|grep)\s+([A-Za-z0-9_./:-]*[A-Za-z][A-Za-z0-9_./:-]*)(?=\s+(?:in|over|since|from|during|today|yesterday|last|past|this)\b)/i.exec(
-      normalised,
-    ) ??
-    [...normalised.matchAll(/(?:包含|搜索|查找)\s*([A-Za-z0-9_./:-]+)/g)].find(
-      (m) => !entities.deployments.includes((m[1] as string).toLowerCase()),
+  const searchTerm = extractSearchTerm(normalised, entities.deployments);
+  if (searchTerm) entities.quoted = searchTerm;
+  const limit =
+    /\b(?:last|latest|recent|newest|first|top)?\s*(\d+)\s*(?:log\s+)?(?:lines|entries|log messages)\b|最近\s*(\d+)\s*(?:条|行)/.exec(
+      text,
     );
-  if (searchTerm) entities.quoted = searchTerm[1] as string;
+  if (limit) entities.limit = Number(limit[1] ?? limit[2]);
+  const user =
+    /<@([a-z0-9]+)>/i.exec(normalised) ??
+    /\b(?:by|from)\s+@?([a-z][\w.-]*)\b(?!\s*(?:deployment|pattern|template|metric|model|env))/.exec(text) ??
+    /\b(?:has|did|have)\s+@?([a-z][\w.-]*)\s+(?:approved|deployed|rolled|scaled|rejected|proposed|done|changed|touched|run|ran|cancell?ed)\b/.exec(
+      text,
+    );
+  if (user && !NOT_A_USER.test(user[1] as string) && !entities.deployments.includes(user[1] as string))
+    entities.user = user[1] as string;
 
   if (/\berrors?\b|\bexceptions?\b|\bfail|错误|报错|异常日志/.test(text)) entities.logLevel = 'error';
   else if (/\bwarn(ing)?s?\b|警告/.test(text)) entities.logLevel = 'warn';
 
-  const ttftSlo =
-    /(?:ttft|first token)[^0-9]{0,30}?(?:under|below|<|<=|within|at most|不超过|低于)\s*(\d+(?:\.\d+)?)\s*(ms|s)\b/.exec(text);
-  if (ttftSlo) entities.sloTtftMs = Number(ttftSlo[1]) * (ttftSlo[2] === 's' ? 1000 : 1);
-  const tpotSlo =
-    /(?:tpot|per[\s-]token|inter[\s-]token|itl)[^0-9]{0,30}?(?:under|below|<|<=|within|at most|不超过|低于)\s*(\d+(?:\.\d+)?)\s*(ms|s)\b/.exec(
-      text,
-    );
-  if (tpotSlo) entities.sloTpotMs = Number(tpotSlo[1]) * (tpotSlo[2] === 's' ? 1000 : 1);
-  const trials = /(\d+)\s*(?:trials|tries|configs|configurations|次试验|组配置)/.exec(text);
+  const ttftSlo = sloOf(text, String.raw`ttft|first[\s-]token|首\s*token|首字`);
+  if (ttftSlo !== undefined) entities.sloTtftMs = ttftSlo;
+  const tpotSlo = sloOf(text, String.raw`tpot|per[\s-]token|inter[\s-]token|itl|每个?\s*token`);
+  if (tpotSlo !== undefined) entities.sloTpotMs = tpotSlo;
+  const trials = /(\d+)\s*(?:trials|tries|configs|configurations|rounds|iterations|steps|次试验|组配置|轮|次实验|组)/.exec(text);
   if (trials) entities.trials = Number(trials[1]);
 
   return entities;

@@ -1,293 +1,196 @@
 import { HELP_TEXT } from '../../conversation/examples.ts';
 import { type Entities, extractEntities } from './entities.ts';
+import { followUpOf } from './follow-up.ts';
+import { classify, type IntentModel, type IntentScore, NO_TOOL, shippedIntentModel } from './intent-classifier.ts';
+import { CUES, hasDomainCue } from './intent-cues.ts';
+import { featuresOf } from './intent-features.ts';
+import { isAdvisoryQuestion, unsupportedAction } from './request-form.ts';
+import { correctSpelling } from './spelling.ts';
+import { buildPlan, clarify, type Plan, WRITE_TOOLS } from './tool-arguments.ts';
 
-export interface PlannedCall {
-  tool: string;
-  args: Record<string, unknown>;
-}
+export type { Plan, PlannedCall } from './tool-arguments.ts';
 
-/** Either the calls to make, or a question back when a required detail is missing. */
-export type Plan = { kind: 'calls'; calls: PlannedCall[] } | { kind: 'clarify'; question: string };
+/** Below this probability the planner asks which of the two likeliest intents was meant. */
+export const CONFIDENCE_FLOOR = 0.2;
 
-interface Rule {
-  tool: string;
-  matches: (text: string, e: Entities) => boolean;
-  build: (e: Entities, text: string) => Plan;
-}
-
-const calls = (tool: string, args: Record<string, unknown>): Plan => ({ kind: 'calls', calls: [{ tool, args: compact(args) }] });
-const clarify = (question: string): Plan => ({ kind: 'clarify', question });
-
-function compact(args: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
-}
-
-const first = (e: Entities) => e.deployments[0];
-const needDeployment = (e: Entities, ask: string, build: (name: string) => Plan): Plan => {
-  const name = first(e);
-  return name ? build(name) : clarify(ask);
+/** What a person asks each tool for, in the words of a clarifying question. */
+const INTENT_WORDS: Record<string, string> = {
+  query_metrics: 'show a metric (e.g. "p95 ttft of mistral-7b in the last hour")',
+  detect_anomalies: 'look for anomalies (e.g. "anything unusual in qwen2-7b today?")',
+  forecast_metrics: 'forecast load or capacity (e.g. "forecast requests for qwen2-7b next week")',
+  explain_incident: 'find the cause of a problem (e.g. "why is mistral-7b slow?")',
+  search_logs: 'search the logs (e.g. "search mistral-7b logs for timeout")',
+  analyze_logs: 'summarise the logs (e.g. "top log patterns for qwen2-7b")',
+  deploy_model: 'deploy a version (e.g. "deploy qwen2-7b v3 to staging")',
+  rollback_deployment: 'roll back (e.g. "roll back mistral-7b in prod")',
+  scale_deployment: 'scale (e.g. "scale llama-3-70b to 6 replicas")',
+  estimate_resources: 'estimate GPU memory (e.g. "how much memory does llama-3-70b need in fp8?")',
+  probe_endpoint: 'probe an endpoint (e.g. "probe qwen2-7b with 20 requests")',
+  start_optimization: 'start a tuning or quantisation job (e.g. "quantize mistral-7b with awq")',
+  get_job_status: 'show a job (e.g. "status of job 4")',
+  cancel_job: 'cancel a job (e.g. "cancel job 4")',
+  list_audit: 'show the audit trail (e.g. "who deployed what yesterday?")',
+  get_deployment_status: 'show deployments (e.g. "status of mistral-7b")',
 };
 
-const FUTURE =
-  /\bforecast|\bpredict|\bprojection|\bnext (week|month|\d+|few|couple)|\bcoming (week|days)|\btomorrow\b|capacity plan|预测|下周|下个月|未来|明天|接下来/;
-const DEPLOY_VERB =
-  /\b(deploy|redeploy|roll\s?out|ship|release|promote)\b(?!ed|ment)|部署(?!的|状态|情况|了(什么|哪些))|发布|上线/;
-const LOGS = /\blogs?\b|\blog lines\b|\bgrep\b|日志/;
+interface Decision {
+  tool?: string | undefined;
+  ranked: IntentScore[];
+}
+
+// A question about what already happened, not a request to do it now.
+const ABOUT_THE_PAST = /\b(did|was|were|has|have|had|when|who|why)\b|谁|为什么|什么时候|了吗|了没/;
+const AUDIT =
+  /\baudit|\b(proposals|approvals)\b|\bwho\b.{0,40}\b(deployed|rolled|scaled|approved|rejected|shipped|changed|touched|ran|started|cancell?ed|released|pushed|proposed|reverted)\b|谁.{0,12}(部署|发布|回滚|回退|扩容|缩容|批准|审批|改|操作|上线|动)|审计|操作记录|变更记录/;
+
+const WHY = /\bwhy\b|为什么|为啥|\broot[\s-]?cause|根因|\brca\b/;
+const ANOMALY = /anomal|\babnormal|\bunusual\b|\bout of the ordinary\b|\boutliers?\b|异常(?!日志)/;
 
 /**
- * Ordered rules: the first that matches decides the tool. Order encodes precedence:
- * "who deployed" is audit, not a deploy; "replicas next week" is a forecast, not a scale;
- * "why … errors" is an explanation, not a metric query.
+ * Structure that cannot be misread, checked before the classifier: a job number; "who
+ * deployed …"; an imperative to roll back; stopping a job; a job's progress.
  */
-const RULES: Rule[] = [
-  {
-    tool: 'cancel_job',
-    matches: (t) => /\b(cancel|abort|kill|stop)\b.*\bjob\b|取消.*任务|停止.*任务/.test(t),
-    build: (e) =>
-      e.jobId !== undefined
-        ? calls('cancel_job', { job_id: e.jobId })
-        : clarify('Which job should I cancel? Give its number, e.g. "cancel job 12".'),
-  },
-  {
-    tool: 'list_audit',
-    matches: (t) =>
-      /\baudit\b|\bwho (deployed|approved|rolled|scaled|changed|did|ran|started|cancel)|\bwhat changed\b|审计|谁(部署|批准|回滚|扩容|改|操作)|操作记录|变更记录/.test(
-        t,
-      ),
-    build: (e, t) =>
-      calls('list_audit', {
-        range: e.range ?? (/\byesterday\b|昨天/.test(t) ? 'yesterday' : undefined),
-        deployment: first(e),
-        action: /deployed|部署/.test(t)
-          ? 'deploy_model'
-          : /rolled|回滚/.test(t)
-            ? 'rollback_deployment'
-            : /scaled|扩容|缩容/.test(t)
-              ? 'scale_deployment'
-              : undefined,
-      }),
-  },
-  {
-    tool: 'get_job_status',
-    matches: (t, e) => e.jobId !== undefined && /\bjobs?\b|任务/.test(t),
-    build: (e) => calls('get_job_status', { job_id: e.jobId }),
-  },
-  {
-    tool: 'rollback_deployment',
-    matches: (t) => /\broll\s?back\b|\brollback\b|\brevert\b|\bundo the deploy|回滚|回退/.test(t),
-    build: (e) =>
-      needDeployment(e, 'Which deployment should I roll back, e.g. "rollback qwen2-7b in prod"?', (deployment) =>
-        calls('rollback_deployment', { deployment, environment: e.environment, to_version: e.version }),
-      ),
-  },
-  {
-    tool: 'forecast_metrics',
-    matches: (t) => FUTURE.test(t),
-    build: (e, t) =>
-      needDeployment(
-        e,
-        'Which deployment should I forecast, e.g. "forecast requests per second for qwen2-7b for the next 3 days"?',
-        (deployment) =>
-          calls('forecast_metrics', {
-            deployment,
-            metric: e.metric && !['e2e_latency'].includes(e.metric) ? e.metric : undefined,
-            horizon: e.horizon,
-            capacity: /replica|gpu|capacity|how many|need|副本|显卡|容量|扩容|多少/.test(t) ? true : undefined,
-          }),
-      ),
-  },
-  {
-    tool: 'scale_deployment',
-    // "deploy … with 3 replicas" is a deploy; replicas alone only mean scaling without a deploy verb.
-    matches: (t) =>
-      (/\bscale\b|\bscaling\b|扩容|缩容/.test(t) || (/\breplicas?\b|副本/.test(t) && !DEPLOY_VERB.test(t))) &&
-      !/\bhow many\b|多少/.test(t),
-    build: (e) => {
-      const deployment = first(e);
-      if (!deployment)
-        return clarify('Which deployment should I scale, and to how many replicas? e.g. "scale llama-3-70b to 6 replicas".');
-      if (e.replicas === undefined) return clarify(`To how many replicas should I scale ${deployment}?`);
-      return calls('scale_deployment', { deployment, environment: e.environment, replicas: e.replicas });
-    },
-  },
-  {
-    tool: 'deploy_model',
-    matches: (t) => DEPLOY_VERB.test(t) && !/\bwhat('s| is)\b.*\bdeploy/.test(t),
-    build: (e) => {
-      const model = first(e);
-      const missing = [
-        model ? undefined : 'which model',
-        e.version ? undefined : 'which version',
-        e.environment ? undefined : 'which environment (prod, staging or dev)',
-      ].filter(Boolean);
-      if (missing.length > 0)
-        return clarify(`To deploy I need ${missing.join(', ')}: e.g. "deploy llama-3-8b v2 to staging on 1 A100".`);
-      return calls('deploy_model', {
-        model,
-        version: e.version,
-        environment: e.environment,
-        replicas: e.replicas,
-        gpu_type: e.gpuType,
-        gpu_count: e.gpuCount,
-        quantization: e.dtype,
-      });
-    },
-  },
-  {
-    tool: 'start_optimization',
-    matches: (t) =>
-      /\bquanti[sz]/.test(t) || /\bdistil/.test(t) || /\btun(e|ing)\b|\boptimi[sz]e\b|量化|蒸馏|调优|调参|优化/.test(t),
-    build: (e, t) => {
-      const kind = /\bquanti[sz]|量化/.test(t) ? 'quantize' : /\bdistil|蒸馏/.test(t) ? 'distill' : 'tune';
-      const deployment = first(e);
-      if (!deployment) return clarify(`Which deployment should I ${kind}?`);
-      const method =
-        e.dtype === 'int4' ? 'awq' : e.dtype && ['awq', 'gptq', 'fp8', 'int8'].includes(e.dtype) ? e.dtype : undefined;
-      return calls('start_optimization', {
-        kind,
-        deployment,
-        method: kind === 'quantize' ? (method ?? 'awq') : undefined,
-        student: kind === 'distill' ? e.deployments[1] : undefined,
-        objective:
-          kind === 'tune'
-            ? /\bcost|cheap|\$|成本|便宜/.test(t)
-              ? 'cost'
-              : /\blatency|faster|延迟/.test(t) && !/throughput|吞吐/.test(t)
-                ? 'latency'
-                : 'throughput'
-            : undefined,
-        slo_p95_ttft_ms: e.sloTtftMs,
-        slo_p95_tpot_ms: e.sloTpotMs,
-        environment: e.environment,
-        trials: kind === 'tune' ? e.trials : undefined,
-        optimizer:
-          kind === 'tune'
-            ? /\bgenetic|\bga\b|遗传/.test(t)
-              ? 'genetic'
-              : /\brandom\b|随机/.test(t)
-                ? 'random'
-                : /\bbayes|贝叶斯/.test(t)
-                  ? 'bayesian'
-                  : undefined
-            : undefined,
-      });
-    },
-  },
-  {
-    tool: 'estimate_resources',
-    matches: (t) =>
-      /\bhow much (gpu |gpu-)?(memory|vram|ram)|\bvram\b|\bgpu memory\b|\bhow many gpus\b|\b(fit|fits|run|serve|host)\b.*\bon\b|\bsize\b.*\b(gpu|memory)|\bsizing\b|\bestimate\b|显存|需要多少|几张卡|多少卡|能不能跑|放得下/.test(
-        t,
-      ),
-    build: (e, t) => {
-      const model = first(e);
-      if (!model) return clarify('Which model should I size? Give a name such as "llama-3-70b" or a size such as "13b".');
-      const gpuCount = e.gpuCount ?? (/\bsingle\b|\bone\b|单卡|一张/.test(t) && e.gpuType ? 1 : undefined);
-      return calls('estimate_resources', {
-        model,
-        dtype: e.dtype,
-        context_length: e.contextLength,
-        concurrency: e.concurrency,
-        gpu_type: e.gpuType,
-        gpu_count: gpuCount,
-      });
-    },
-  },
-  {
-    tool: 'explain_incident',
-    matches: (t) =>
-      /\bwhy\b|root[\s-]?cause|\brca\b|what happened|\bexplain\b|\bdiagnos|\binvestigat|\bwhat'?s wrong|为什么|原因|根因|怎么回事|排查/.test(
-        t,
-      ),
-    build: (e, t) =>
-      needDeployment(e, 'Which deployment should I investigate, e.g. "why is mistral-7b slow since 14:00?"', (deployment) =>
-        calls('explain_incident', { deployment, range: e.range, symptom: symptomOf(t, e) }),
-      ),
-  },
-  {
-    tool: 'detect_anomalies',
-    matches: (t) => /anomal|unusual|abnormal|outlier|\bodd\b|\bweird\b|strange|异常|不正常/.test(t) && !LOGS.test(t),
-    build: (e) => calls('detect_anomalies', { deployment: first(e), metric: e.metric, range: e.range }),
-  },
-  {
-    tool: 'probe_endpoint',
-    matches: (t) => /\bprobe\b|\bbenchmark\b|load[\s-]?test|smoke[\s-]?test|\bping\b|压测|探测|测速|拨测/.test(t),
-    build: (e) =>
-      needDeployment(e, 'Which deployment should I probe, e.g. "probe qwen2-7b with 10 requests"?', (deployment) =>
-        calls('probe_endpoint', { deployment, requests: e.requests, concurrency: e.concurrency }),
-      ),
-  },
-  {
-    tool: 'analyze_logs',
-    matches: (t) =>
-      LOGS.test(t) &&
-      /\b(common|top|frequent|most|patterns?|templates?|summar|analy[sz]|new|spik)|分析|模式|最多|常见|汇总/.test(t),
-    build: (e) =>
-      needDeployment(
-        e,
-        'Whose logs should I analyse, e.g. "most common log messages for mistral-7b in the last hour"?',
-        (deployment) => calls('analyze_logs', { deployment, range: e.range }),
-      ),
-  },
-  {
-    tool: 'search_logs',
-    matches: (t) => LOGS.test(t) || /\bsearch\b|\bgrep\b|搜索|查找/.test(t),
-    build: (e) =>
-      calls('search_logs', {
-        deployment: first(e),
-        query: e.quoted,
-        level: e.quoted ? undefined : e.logLevel,
-        range: e.range,
-      }),
-  },
-  {
-    tool: 'get_deployment_status',
-    matches: (t) =>
-      /\bstatus\b|\bhealth(y)?\b|\bwhat('s| is| are)? (running|deployed|serving)\b|\bdeployments\b|\bversions?\b|\bup\b\??$|\bis .* (up|down)\b|\blist\b|\bfleet\b|状态|健康|运行|版本|部署了/.test(
-        t,
-      ) && !/\brunning requests\b/.test(t),
-    build: (e) => calls('get_deployment_status', { deployment: first(e), environment: e.environment }),
-  },
-  {
-    tool: 'query_metrics',
-    matches: (t, e) => e.metric !== undefined || /\bmetrics?\b|\bchart\b|\bgraph\b|\bplot\b|\bshow\b|指标|图表/.test(t),
-    build: (e) =>
-      calls('query_metrics', {
-        deployment: first(e),
-        metric: e.metric,
-        quantile: e.quantile ?? (e.metric && ['ttft', 'tpot', 'e2e_latency', 'queue_time'].includes(e.metric) ? 0.95 : undefined),
-        range: e.range,
-      }),
-  },
-];
+function structuralIntent(text: string, e: Entities): string | undefined {
+  if (AUDIT.test(text)) return 'list_audit';
+  const aboutAJob = CUES.jobNoun.test(text) || CUES.optimisationNoun.test(text);
+  if (e.jobId !== undefined) return CUES.stopVerb.test(text) && !ABOUT_THE_PAST.test(text) ? 'cancel_job' : 'get_job_status';
+  if (CUES.rollback.test(text) && !ABOUT_THE_PAST.test(text) && !isAdvisoryQuestion(text)) return 'rollback_deployment';
+  if (aboutAJob && CUES.stopVerb.test(text) && !ABOUT_THE_PAST.test(text) && !isAdvisoryQuestion(text)) return 'cancel_job';
+  if (aboutAJob && (CUES.progress.test(text) || /\bwhat happened to (my|the|our)\b/.test(text))) return 'get_job_status';
+  if (WHY.test(text)) return 'explain_incident';
+  if (ANOMALY.test(text) && !CUES.logs.test(text)) return 'detect_anomalies';
+  return undefined;
+}
 
-function symptomOf(text: string, e: Entities): string | undefined {
-  if (/\b5xx\b|\b50\d\b|\berrors?\b|报错|错误|失败/.test(text)) return /\b5xx\b/.test(text) ? '5xx errors' : 'errors';
-  if (/\boom\b|out of memory|内存不足/.test(text)) return 'out of memory';
-  if (/\bslow|latency|延迟|慢/.test(text)) return 'high latency';
-  if (/\bdown\b|crash|unavailable|宕机|挂了/.test(text)) return 'unavailable';
-  return e.metric;
+/** Whether the request mentions anything of the serving domain: a name, a metric, a job, an environment, a domain word. */
+function hasDomainSignal(text: string, e: Entities): boolean {
+  return (
+    e.deployments.length > 0 ||
+    [e.metric, e.jobId, e.version, e.environment, e.gpuType, e.dtype, e.url].some((value) => value !== undefined) ||
+    hasDomainCue(text)
+  );
+}
+
+/** The intent of one request on its own: structure that cannot be misread first, then the classifier. */
+function decide(model: IntentModel, text: string, e: Entities, floor = CONFIDENCE_FLOOR): Decision {
+  const ranked = classify(model, featuresOf(text, e));
+  const structural = structuralIntent(text, e);
+  if (structural) return { tool: structural, ranked };
+  // Nothing of the serving domain ("what's the weather in Paris?"): no tool, whatever the classifier leans to.
+  if (!hasDomainSignal(text, e)) return { ranked: [] };
+  const top = ranked[0];
+  if (!top || top.intent === NO_TOOL || top.probability < floor) return { ranked };
+  return { tool: top.intent, ranked };
+}
+
+/** Entities of a follow-up: what it names, and the previous request's for what it does not. */
+function mergeEntities(previous: Entities, current: Entities): Entities {
+  const defined = Object.fromEntries(Object.entries(current).filter(([, value]) => value !== undefined));
+  return { ...previous, ...defined, deployments: current.deployments.length > 0 ? current.deployments : previous.deployments };
+}
+
+/** Whether a follow-up says what to do itself ("and the logs?") rather than only what changed ("and for staging?"). */
+function namesItsOwnIntent(text: string): boolean {
+  return (
+    [
+      'logs',
+      'anomaly',
+      'future',
+      'explain',
+      'probe',
+      'quantise',
+      'tune',
+      'distil',
+      'estimate',
+      'audit',
+      'rollback',
+      'deploy',
+      'scale',
+      'stopVerb',
+      'status',
+    ] as const
+  ).some((cue) => CUES[cue].test(text));
+}
+
+function cannotDo(action: string, e: Entities): string {
+  const target = e.deployments[0] ?? 'deployments';
+  return `I can't ${action} ${target}: no tool of mine does that. What I can do:\n${HELP_TEXT}`;
+}
+
+/** A clarifying question naming the two likeliest intents, or what the planner can do when nothing is likely. */
+function askWhich(ranked: IntentScore[]): string {
+  const likely = ranked.filter((s) => s.intent !== NO_TOOL && s.probability >= 0.1).slice(0, 2);
+  if (likely.length === 0) return `I could not tell what you want me to do.\n${HELP_TEXT}`;
+  const options = likely.map((s) => INTENT_WORDS[s.intent] ?? s.intent);
+  return `I am not sure what you want: should I ${options.join(', or ')}?`;
+}
+
+/**
+ * An advisory question about a change ("should we roll back mistral-7b?") gets the read that
+ * answers it, never the change itself.
+ */
+function advise(tool: string, e: Entities, text: string): Plan {
+  const deployment = e.deployments[0];
+  if ((tool === 'rollback_deployment' || tool === 'deploy_model') && deployment) return buildPlan('explain_incident', e, text);
+  if (tool === 'scale_deployment' && deployment) return buildPlan('forecast_metrics', e, `${text} capacity`);
+  if (tool === 'cancel_job') return buildPlan('get_job_status', e, text);
+  if (tool === 'start_optimization' && deployment && e.dtype) return buildPlan('estimate_resources', e, text);
+  return clarify(
+    'That is a judgement call I leave to you; I change nothing on a question. I can show the evidence first: ' +
+      `"why is ${deployment ?? 'mistral-7b'} slow?", "status of ${deployment ?? 'mistral-7b'}", or "forecast capacity for ${deployment ?? 'mistral-7b'}". ` +
+      'When you decide, ask for the change itself, e.g. "roll back mistral-7b in prod".',
+  );
 }
 
 /** Maps one request to tool calls with arguments, deterministically. */
 export function planRequest(request: string, knownDeployments: readonly string[] = [], previousRequest?: string): Plan {
-  const entities = extractEntities(request, knownDeployments);
-  const text = request.normalize('NFKC').toLowerCase();
-  if (/^\s*(help|\?|what can you do\??|帮助|你能做什么\??)\s*$/.test(text)) return clarify(HELP_TEXT);
-  const rule = RULES.find((candidate) => candidate.matches(text, entities));
-  if (rule) return rule.build(entities, text);
-  // A follow-up such as "and for qwen2-72b?" repeats the thread's previous request with what changed.
-  if (previousRequest) {
-    const previousText = previousRequest.normalize('NFKC').toLowerCase();
-    const previous = extractEntities(previousRequest, knownDeployments);
-    const previousRule = RULES.find((candidate) => candidate.matches(previousText, previous));
-    if (previousRule) return previousRule.build(mergeEntities(previous, entities), previousText);
-  }
-  if (entities.deployments.length > 0) return calls('get_deployment_status', { deployment: first(entities) });
-  return clarify(`I could not tell what you want me to do.\n${HELP_TEXT}`);
+  return planWith(shippedIntentModel(), request, knownDeployments, previousRequest);
 }
 
-function mergeEntities(previous: Entities, current: Entities): Entities {
-  const defined = Object.fromEntries(Object.entries(current).filter(([, value]) => value !== undefined));
-  return { ...previous, ...defined, deployments: current.deployments.length > 0 ? current.deployments : previous.deployments };
+/** Whether the request says nothing beyond naming deployments ("mistral-7b?"). */
+function onlyNames(text: string, e: Entities): boolean {
+  const rest = e.deployments.reduce((t, name) => t.split(name).join(' '), text);
+  return e.deployments.length > 0 && !/[a-z]{3,}|[\u4e00-\u9fff]{2,}/.test(rest);
+}
+
+/** planRequest with a given intent model (training uses it to score candidate models on held-out folds). */
+export function planWith(
+  model: IntentModel,
+  request: string,
+  knownDeployments: readonly string[] = [],
+  previousRequest?: string,
+  floor = CONFIDENCE_FLOOR,
+): Plan {
+  request = correctSpelling(request);
+  previousRequest = previousRequest === undefined ? undefined : correctSpelling(previousRequest);
+  const text = request.normalize('NFKC').toLowerCase().trim();
+  if (/^\s*(help|\?|what can you do\??|帮助|你能做什么\??)\s*$/.test(text)) return clarify(HELP_TEXT);
+  let entities = extractEntities(request, knownDeployments);
+  const unsupported = unsupportedAction(text);
+  if (unsupported) return clarify(cannotDo(unsupported, entities));
+
+  let { tool, ranked } = decide(model, text, entities, floor);
+  let planText = text;
+  const followUp = previousRequest ? followUpOf(text) : undefined;
+  if (followUp && previousRequest) {
+    const previousText = previousRequest.normalize('NFKC').toLowerCase().trim();
+    const previousEntities = extractEntities(previousRequest, knownDeployments);
+    const previous = decide(model, previousText, previousEntities, floor);
+    if (previous.tool) {
+      if (!tool || !namesItsOwnIntent(text)) {
+        tool = previous.tool;
+        planText = `${previousText} ${text}`;
+      }
+      entities = mergeEntities(previousEntities, entities);
+      // "and for mistral-7b?" after a change asks; it does not order the same change again.
+      if (WRITE_TOOLS.has(tool) && followUp === 'question') {
+        return clarify(
+          `Do you want me to do the same for ${entities.deployments[0] ?? 'that'}? I change nothing on a question: say it as a request, e.g. "${previousRequest.trim()}" with the new details.`,
+        );
+      }
+    }
+  }
+  if (!tool) return onlyNames(text, entities) ? buildPlan('get_deployment_status', entities, text) : clarify(askWhich(ranked));
+  if (WRITE_TOOLS.has(tool) && isAdvisoryQuestion(text)) return advise(tool, entities, text);
+  return buildPlan(tool, entities, planText);
 }
