@@ -118,6 +118,18 @@ export function choosePoint(scores: readonly (readonly number[])[], systems: rea
   return best;
 }
 
+/** For each system (column of `scores`), the point chosen on all the other systems. */
+export function leaveOneOutChoices(scores: readonly (readonly number[])[]): number[] {
+  const count = scores[0]?.length ?? 0;
+  const all = Array.from({ length: count }, (_, i) => i);
+  return all.map((held) =>
+    choosePoint(
+      scores,
+      all.filter((i) => i !== held),
+    ),
+  );
+}
+
 export interface LeaveOneOutResult {
   points: MinerParameters[];
   systems: string[];
@@ -136,15 +148,15 @@ export async function leaveOneSystemOut(
 ): Promise<LeaveOneOutResult> {
   const systems = await Promise.all(systemNames.map((name) => loadLoghubSystem(name)));
   const scores = scoreGrid(systems, points);
-  const all = systems.map((_, i) => i);
-  const heldOut = systems.map((system, s) => {
-    const point = choosePoint(
-      scores,
-      all.filter((i) => i !== s),
-    );
-    return { system: system.name, point, ga: scores[point]?.[s] as number };
-  });
-  const chosenOnAll = choosePoint(scores, all);
+  const heldOut = leaveOneOutChoices(scores).map((point, s) => ({
+    system: systemNames[s] as string,
+    point,
+    ga: scores[point]?.[s] as number,
+  }));
+  const chosenOnAll = choosePoint(
+    scores,
+    systems.map((_, i) => i),
+  );
   // The chosen points again through `llmops logs parse`'s own path: the shortcut must agree.
   for (const point of new Set([...heldOut.map((row) => row.point), chosenOnAll]))
     systems.forEach((system, s) => {
