@@ -108,12 +108,14 @@ export function tokenize(masked: string): string[] {
  * as written: it reads as a word, not as a value.
  */
 export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes'>): string {
-  return cluster.texts
-    .map((text, i) => {
-      const shape = cluster.shapes[i];
-      return shape === undefined || (text !== undefined && shape === PARAM && readsAsWord(text)) ? text : shape;
-    })
-    .join(' ');
+  let out = '';
+  for (let i = 0; i < cluster.texts.length; i++) {
+    const text = cluster.texts[i];
+    const shape = cluster.shapes[i];
+    const shown = shape === undefined || (text !== undefined && shape === PARAM && readsAsWord(text)) ? text : shape;
+    out += i === 0 ? shown : ` ${shown}`;
+  }
+  return out;
 }
 
 export class TemplateMiner {
@@ -348,7 +350,9 @@ export class TemplateMiner {
 
 /** Tree keys: a constant routes by its text, a variable-looking token by its shape. */
 function routeKeys(texts: readonly (string | undefined)[], shapes: readonly (string | undefined)[]): string[] {
-  return texts.map((text, i) => shapes[i] ?? (text as string));
+  const keys = new Array<string>(texts.length);
+  for (let i = 0; i < texts.length; i++) keys[i] = shapes[i] ?? (texts[i] as string);
+  return keys;
 }
 
 function removeFromLeaf(cluster: Cluster): void {

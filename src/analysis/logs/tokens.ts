@@ -72,7 +72,9 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
     if (i > 0 && QUOTED_KEY.test(words[i - 1] as string) && !/^[{[]/.test(word)) {
       const quote = word[0];
       if ((quote === '"' || quote === "'") && word.indexOf(quote, 1) < 0) {
-        const close = words.findIndex((w, j) => j > i && j <= i + 16 && w.includes(quote));
+        let close = -1;
+        for (let j = i + 1; j < words.length && j <= i + 16 && close < 0; j++)
+          if ((words[j] as string).includes(quote)) close = j;
         if (close > 0) {
           word = words.slice(i, close + 1).join(' ');
           i = close;
@@ -136,8 +138,7 @@ function collapseRuns(texts: string[], shapes: (string | undefined)[]): MessageT
   const outTexts: string[] = [];
   const outShapes: (string | undefined)[] = [];
   for (let i = 0; i < texts.length; i++) {
-    const joins = (j: number) => shapes[j] === PARAM && !readsAsWord(texts[j] as string);
-    if (i > 0 && joins(i) && joins(i - 1)) {
+    if (i > 0 && joinsRun(texts, shapes, i) && joinsRun(texts, shapes, i - 1)) {
       outTexts[outTexts.length - 1] += ` ${texts[i]}`;
       continue;
     }
@@ -153,6 +154,11 @@ export function readsAsWord(text: string): boolean {
 }
 
 const WORD_WITH_DIGIT = /^[A-Za-z][A-Za-z_-]*[A-Za-z]\d$/;
+
+/** A bare variable that is not a word with a digit (`SOCKS5`) joins a run. */
+function joinsRun(texts: readonly string[], shapes: readonly (string | undefined)[], i: number): boolean {
+  return shapes[i] === PARAM && !readsAsWord(texts[i] as string);
+}
 
 /** The message with each variable-looking token replaced by its shape. */
 export function maskTokens(tokens: MessageTokens): string {
