@@ -505,7 +505,7 @@ export async function benchNab(options: { detector?: string; grid?: boolean } = 
 }
 
 /** Writes a 1,000,000-row CSV (daily rhythm + noise + rare spikes) to a temp file and times scoreCsv over it. */
-export async function benchScoreThroughput(rowCount = 1_000_000): Promise<void> {
+export async function benchScoreThroughput(rowCount = 1_000_000, detector: string = DEFAULT_DETECTOR): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'llmops-bench-anomaly-'));
   const input = join(dir, 'series.csv');
   try {
@@ -518,11 +518,11 @@ export async function benchScoreThroughput(rowCount = 1_000_000): Promise<void> 
     });
     const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
     const started = process.hrtime.bigint();
-    const { rows } = await scoreCsv(createReadStream(input), sink);
+    const { rows } = await scoreCsv(createReadStream(input), sink, { detector });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
     console.log(
-      `scoreCsv: ${rows.toLocaleString('en-US')} rows (${(size / 2 ** 20).toFixed(1)} MiB of CSV) in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s; peak RSS of the process ${maxRssMiB.toFixed(0)} MiB (RSS before scoring ${rssBeforeMiB.toFixed(0)} MiB)`,
+      `scoreCsv (${detector}): ${rows.toLocaleString('en-US')} rows (${(size / 2 ** 20).toFixed(1)} MiB of CSV) in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s; peak RSS of the process ${maxRssMiB.toFixed(0)} MiB (RSS before scoring ${rssBeforeMiB.toFixed(0)} MiB)`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -24,6 +24,11 @@ import { type AnomalyDetector, emptyAssessment, type PointAssessment, resetAsses
  * Counts are kept for at most `maxContexts` contexts; beyond that every count is halved and the
  * empty ones dropped (old habits fade), so memory stays bounded on an endless stream. Timestamps
  * are not used: this is about the order of values, not their timing.
+ *
+ * Parameters are counted in points, like the combined detector's. Span, order and levels are the
+ * middle of the grid bench/nab.ts lets each leave-one-category-out fold choose from; they, the
+ * 300-point warm-up and the grid's edges at the warm-up extremes were settled while looking at the
+ * three shared NAB categories (the bench reports how much the choice moves the score).
  */
 export interface SequenceOptions {
   /** Points whose range fixes the level grid, scored 0; default 300. */
@@ -187,7 +192,13 @@ export class SequenceModel {
     this.history.unshift(level);
     if (this.history.length > this.order) this.history.pop();
     this.contextKeys(); // keys of the next point's contexts, shared by its codeLength and learn
-    if (this.contexts.size > this.maxContexts) this.age();
+    // Halve until a quarter of the room is free again, so aging runs rarely, not on every point.
+    if (this.contexts.size > this.maxContexts) while (this.contexts.size > 0.75 * this.maxContexts) this.age();
+  }
+
+  /** Contexts currently counted (at most `maxContexts`). */
+  get contextCount(): number {
+    return this.contexts.size;
   }
 
   /** Halves every count and drops the contexts and levels left at zero. */
