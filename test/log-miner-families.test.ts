@@ -141,6 +141,16 @@ describe('log miner: paths, URLs, bracketed fields and other values', () => {
     ]);
   });
 
+  it('a named thread beside numbered ones is the same field', () => {
+    const lines = [
+      '[pool-1-thread-1] INFO c.a.Worker - picked task 7',
+      '[main] INFO c.a.Worker - picked task 8',
+      '[pool-1-thread-2] INFO c.a.Worker - picked task 9',
+      '[main] INFO c.a.Worker - picked task 10',
+    ];
+    expect(grouping(lines)).toEqual([['[<*>] INFO c.a.Worker - picked task <*>', 4]]);
+  });
+
   it('hex, UUIDs, host:port, e-mails, sizes with units and durations are values', () => {
     expect(
       maskContent(

@@ -103,20 +103,25 @@ export function tokenize(masked: string): string[] {
 }
 
 /**
- * The display template of a cluster: constants as written, `<*>` shapes for variable positions,
- * except that a name with one trailing digit every line shared (`SOCKS5`, `ssh2`, `eth0`) is shown
- * as written: it reads as a word, not as a value.
+ * The display template of a cluster: constants as written, `<*>` shapes for variable positions.
+ * A variable-looking token that every line of the cluster shared is shown as written when it reads
+ * as a name: a word with one trailing digit (`SOCKS5`, `ssh2`), or, once two lines or more agree
+ * on it, any token without digits (a logger or class name, a quoted name).
  */
-export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes'>): string {
+export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes' | 'count'>): string {
   let out = '';
   for (let i = 0; i < cluster.texts.length; i++) {
     const text = cluster.texts[i];
     const shape = cluster.shapes[i];
-    const shown = shape === undefined || (text !== undefined && shape === PARAM && readsAsWord(text)) ? text : shape;
+    const asWritten =
+      shape === undefined || (text !== undefined && (readsAsWord(text) || (cluster.count > 1 && !HAS_DIGIT.test(text))));
+    const shown = asWritten ? text : shape;
     out += i === 0 ? shown : ` ${shown}`;
   }
   return out;
 }
+
+const HAS_DIGIT = /\d/;
 
 export class TemplateMiner {
   private readonly tokenLayers: number;

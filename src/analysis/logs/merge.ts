@@ -87,20 +87,26 @@ function keyWithout(cluster: Cluster, p: number): string | undefined {
 }
 
 /**
- * Distinct values at `p` among sibling clusters: each literal once, and positions already widened
- * to `<*>` as one more. (Counting a widened position as two lets an empty `rhost=` join a set
- * `rhost=<*>` on a single line's evidence.) A position merged before has shown its many values.
+ * Distinct values at `p` among sibling clusters: each literal once; positions already widened
+ * count as one more value, or as two (they have seen two at least) when every literal fits their
+ * shape (`[main]` beside `[<*>]` from `[pool-1]`, `[pool-2]`). An empty `rhost=` does not fit
+ * `rhost=<*>`: empty and set values stay apart on a single line's evidence. A position merged
+ * before has shown its many values.
  */
 function distinctValues(list: readonly Cluster[], p: number): number {
   const literals = new Set<string>();
-  let widened = 0;
+  const shapes = new Set<string>();
   for (const cluster of list) {
     if (cluster.wild?.[p]) return Number.POSITIVE_INFINITY;
     const text = cluster.texts[p];
-    if (text === undefined) widened++;
+    if (text === undefined) shapes.add(cluster.shapes[p] as string);
     else literals.add(text);
   }
-  return literals.size + (widened > 0 ? 1 : 0);
+  if (shapes.size === 0) return literals.size;
+  const allFit = [...literals].every((text) =>
+    [...shapes].some((shape) => widenShape(text, undefined, undefined, shape) === shape && shape !== PARAM),
+  );
+  return literals.size + (allFit ? 2 : 1);
 }
 
 /** Widens `survivor` to cover `other` (same token count, differing at `p`) and adds its lines. */
