@@ -1,14 +1,16 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { NAB_PROFILES, optimiseThreshold, scoreAtThreshold } from '../bench/nab.ts';
+import { leaveOneCategoryOut, NAB_PROFILES, optimiseThreshold, scoreAtThreshold } from '../bench/nab.ts';
 import { ConformalCalibrator, normalSurprise } from '../src/analysis/anomaly/calibration.ts';
 import { CombinedDetector } from '../src/analysis/anomaly/combined.ts';
 import { EwmaDetector } from '../src/analysis/anomaly/ewma.ts';
-import { createDetector, DETECTOR_NAMES } from '../src/analysis/anomaly/index.ts';
+import { HybridDetector } from '../src/analysis/anomaly/hybrid.ts';
+import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES } from '../src/analysis/anomaly/index.ts';
 import { findAnomalousIntervals, type ScoredPoint } from '../src/analysis/anomaly/intervals.ts';
 import { RobustZScoreDetector } from '../src/analysis/anomaly/robust-zscore.ts';
 import { RollingWindow, SlidingMax } from '../src/analysis/anomaly/rolling.ts';
 import { SeasonalDetector } from '../src/analysis/anomaly/seasonal.ts';
+import { SequenceDetector, SequenceModel } from '../src/analysis/anomaly/sequence.ts';
 import type { AnomalyDetector } from '../src/analysis/anomaly/types.ts';
 import { parseTimestamp, scoreCsv } from '../src/cli/anomalies-command.ts';
 import { AppError } from '../src/errors.ts';
@@ -207,7 +209,7 @@ describe('streaming detectors', () => {
       const intruder = t >= offHours && t < offHours + 2 * FIVE_MINUTES ? 200 : 0;
       return base + peak + intruder;
     });
-    for (const detector of [new CombinedDetector(), new SeasonalDetector()]) {
+    for (const detector of [new HybridDetector(), new CombinedDetector(), new SeasonalDetector()]) {
       const points = run(detector, daily);
       const name = detector.constructor.name;
       // Days 3–11: the peak hours score low, the 3 a.m. burst high.
@@ -224,6 +226,114 @@ describe('streaming detectors', () => {
       ).toEqual([indexOf(offHours)]);
       expect(found[0]?.direction).toBe('up');
     }
+  });
+});
+
+describe('the default detector (hybrid: combined + sequence)', () => {
+  it('is what llmops anomalies score uses when no detector is named', async () => {
+    expect(DEFAULT_DETECTOR).toBe('hybrid');
+    expect(createDetector()).toBeInstanceOf(HybridDetector);
+    const r = noise(21);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 900; i++) {
+      const t = new Date(START + i * FIVE_MINUTES).toISOString().slice(0, 19).replace('T', ' ');
+      lines.push(`${t},${(50 + r() + (i === 800 ? 30 : 0)).toFixed(3)}`);
+    }
+    const text = `${lines.join('\n')}\n`;
+    const named = new PassThrough();
+    const chunks: Buffer[] = [];
+    named.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await scoreCsv(Readable.from([text]), named, { detector: 'hybrid' });
+    named.end();
+    expect((await scoreText(text)).output).toBe(Buffer.concat(chunks).toString('utf8'));
+  });
+
+  it('finds a spike: one interval at the spike, upward, of about its size', () => {
+    const r = noise(2);
+    const spiky = series(3000, (i) => 100 + 2 * r() + (i === 2000 ? 40 : 0));
+    const found = intervals(run(new HybridDetector(), spiky));
+    expect(found.map((i) => indexOf(i.start))).toEqual([2000]);
+    const spike = defined(found[0], 'interval');
+    expect(spike.direction).toBe('up');
+    expect(spike.size.absolute).toBeGreaterThan(34);
+    expect(spike.size.absolute).toBeLessThan(46);
+  });
+
+  it('finds a level shift within a few points, once: one interval, +30, a handful of alerts', () => {
+    const r = noise(5);
+    const shifted = series(3000, (i) => 100 + 2 * r() + (i >= 2000 ? 30 : 0));
+    const points = run(new HybridDetector(), shifted);
+    const found = intervals(points);
+    expect(found).toHaveLength(1);
+    const first = defined(found[0], 'interval');
+    expect(indexOf(first.start)).toBeGreaterThanOrEqual(2000);
+    expect(indexOf(first.start)).toBeLessThanOrEqual(2003);
+    expect(first.direction).toBe('up');
+    expect(first.size.absolute).toBeGreaterThan(24);
+    expect(first.size.absolute).toBeLessThan(36);
+    expect(points.filter((p) => p.score >= 0.5).length).toBeLessThanOrEqual(4);
+  });
+
+  it('a slow drift (0.01 sigma a point for 2,500 points) raises at most one alert, not one per point', () => {
+    const r = noise(7);
+    const drifting = series(4000, (i) => 100 + 2 * r() + (i > 1500 ? (i - 1500) * 0.02 : 0));
+    const points = run(new HybridDetector(), drifting);
+    expect(points.filter((p) => p.score >= 0.5).length).toBeLessThanOrEqual(1);
+  });
+
+  it('Gaussian noise alone: across 40 series no score reaches 0.7 and no series alerts twice', () => {
+    let highest = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = noise(seed * 7);
+      const points = run(
+        new HybridDetector(),
+        series(3000, () => 100 + 2 * r()),
+      );
+      highest = Math.max(highest, ...points.map((p) => p.score));
+      expect(points.filter((p) => p.score >= 0.5).length, `seed ${seed * 7}`).toBeLessThanOrEqual(1);
+    }
+    // Before the calibrator's tail needed 10 values, a −2σ point past two close maxima scored 0.98.
+    expect(highest).toBeLessThan(0.7);
+  });
+
+  it('a constant series scores 0 everywhere, for every detector; its first wobble is flagged', () => {
+    const flat = series(3000, () => 42);
+    for (const name of DETECTOR_NAMES) {
+      expect(Math.max(...run(createDetector(name), flat).map((p) => p.score)), name).toBe(0);
+    }
+    const wobble = series(3000, (i) => (i === 2000 ? 43 : 42));
+    const found = intervals(run(new HybridDetector(), wobble));
+    expect(found.map((i) => indexOf(i.start))).toEqual([2000]);
+    expect(found[0]?.direction).toBe('up');
+  });
+
+  it('a new rhythm at ordinary values: the sequence detector is silent on the learned one and fires at the change', () => {
+    // A batch job busy 3 intervals in 8 starts running 3 in 5: every value is one seen thousands of times.
+    const r = noise(41);
+    const job = series(3000, (i) => (i < 2000 ? (i % 8 >= 5 ? 10 : 0) : (i - 2000) % 5 >= 2 ? 10 : 0) + 0.05 * r());
+    const sequence = run(new SequenceDetector(), job);
+    const learned = sequence.slice(600, 2000).map((p) => p.score);
+    expect(Math.max(...learned)).toBe(0);
+    const change = sequence.slice(2000, 2004).map((p) => p.score);
+    expect(Math.max(...change)).toBeGreaterThan(0.3);
+    // The hybrid takes the larger of its two scores, so it fires there too.
+    const hybrid = run(new HybridDetector(), job)
+      .slice(2000, 2004)
+      .map((p) => p.score);
+    expect(Math.max(...hybrid)).toBeGreaterThanOrEqual(Math.max(...change));
+  });
+
+  it('the sequence model keeps at most maxContexts contexts on an endless stream', () => {
+    const model = new SequenceModel({ maxContexts: 256, warmup: 50 });
+    const r = noise(13);
+    let most = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const cost = model.cost(r() * 10);
+      if (i >= 50) expect(Number.isFinite(cost)).toBe(true);
+      most = Math.max(most, model.contextCount);
+    }
+    expect(most).toBeLessThanOrEqual(256);
+    expect(model.contextCount).toBeGreaterThan(0);
   });
 });
 
@@ -333,5 +443,21 @@ describe('NAB scoring (bench/nab.ts), worked by hand', () => {
     // A lone false positive before any window is worth −0.11: the optimiser keeps the null threshold.
     expect(optimiseThreshold([file([20])], standard)).toMatchObject({ threshold: 1.1, normalized: 0 });
     expect(scoreAtThreshold([file([20])], standard, 0.5).raw).toBeCloseTo(-1 - 0.11, 12);
+  });
+
+  it('leave one category out: each category scored at the threshold chosen on the others, summed as one corpus', () => {
+    // Category a: a detection on the window's first row (0.9) and a false positive (0.7) before it.
+    // Category b: a detection in the window at 0.7 only.
+    const a = { ...file([]), name: 'a/x.csv', scores: timestamps.map((_, i) => (i === 50 ? 0.9 : i === 20 ? 0.7 : 0)) };
+    const b = { ...file([]), name: 'b/y.csv', scores: timestamps.map((_, i) => (i === 55 ? 0.7 : 0)) };
+    const result = leaveOneCategoryOut([{ name: 'only', files: [a, b] }], standard);
+    const [foldA, foldB] = result.folds;
+    // Held out a: b's best threshold is 0.7, which admits a's false positive (−0.11) and its detection (+1).
+    expect(foldA).toMatchObject({ category: 'a', threshold: 0.7, tp: 1, fp: 1, fn: 0 });
+    expect(foldA?.raw).toBeCloseTo(1 - 0.11, 12);
+    // Held out b: a's best threshold is 0.9 (no false positive), which misses b's detection.
+    expect(foldB).toMatchObject({ category: 'b', threshold: 0.9, tp: 0, fp: 0, fn: 1, raw: -1 });
+    // Combined like one NAB corpus: Σraw = −0.11, Σnull = −2, Σperfect = 2.
+    expect(result.normalized).toBeCloseTo((100 * (-0.11 + 2)) / 4, 10);
   });
 });

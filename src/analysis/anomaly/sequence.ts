@@ -8,9 +8,10 @@ import { type AnomalyDetector, emptyAssessment, type PointAssessment, resetAsses
  * large value.
  *
  * 1. Coarse levels: the first `warmup` points fix a grid of `levels` equal steps over their range
- *    (causal: NAB hands its detectors the whole file's min and max; we only know the past). A later
- *    value's level is its step on that grid, continued beyond the range on both sides, so a new
- *    extreme is a new symbol rather than a clipped old one.
+ *    widened by half a step each side (causal: NAB hands its detectors the whole file's min and
+ *    max; we only know the past, so its extremes sit mid-level, where noise around them stays on
+ *    a known level). A later value's level is its step on that grid, continued beyond the range on
+ *    both sides, so a new extreme is a new symbol rather than a clipped old one.
  * 2. Code length: the probability of the new level after each of the last k levels (k = `order`
  *    down to 0), with PPM's escape method C (escape = distinct / (total + distinct)) and
  *    exclusion; a level never seen after any context costs log2(4·levels + |level| + 1) bits, more
@@ -26,9 +27,9 @@ import { type AnomalyDetector, emptyAssessment, type PointAssessment, resetAsses
  * are not used: this is about the order of values, not their timing.
  *
  * Parameters are counted in points, like the combined detector's. Span, order and levels are the
- * middle of the grid bench/nab.ts lets each leave-one-category-out fold choose from; they, the
- * 300-point warm-up and the grid's edges at the warm-up extremes were settled while looking at the
- * three shared NAB categories (the bench reports how much the choice moves the score).
+ * middle of the grid bench/nab.ts lets each leave-one-category-out fold choose from; they and the
+ * 300-point warm-up were settled while looking at the three shared NAB categories (the bench
+ * reports how much the choice moves the score).
  */
 export interface SequenceOptions {
   /** Points whose range fixes the level grid, scored 0; default 300. */
@@ -117,8 +118,10 @@ export class SequenceModel {
     }
     // A flat warm-up still needs a step: a tenth of its magnitude (or 1e-9) across the grid.
     const range = max > min ? max - min : Math.max(Math.abs(max) * 0.1, 1e-9);
-    this.low = max > min ? min : min - range / 2;
-    this.step = range / this.levels;
+    // Half a level of margin each side: the extremes seen so far lie mid-level, not on an edge
+    // where the next slightly lower or higher value would read as a never-seen level.
+    this.step = (range * (1 + 1 / this.levels)) / this.levels;
+    this.low = (max > min ? min : min - range / 2) - this.step / 2;
     for (const v of this.warm) this.learn(this.levelOf(v));
     this.warm.length = 0;
   }
