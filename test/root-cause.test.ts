@@ -71,8 +71,9 @@ describe('level shifts', () => {
         'vllm:kv_cache_usage_perc',
         'errors.json',
         'gpu_temp.json',
+        'nfs_bytes_read.json',
       ].map(metricNameOf),
-    ).toEqual(['ttft', 'tpot', 'queue_depth', 'kv_cache_usage', 'error_rate', 'gpu_temp']);
+    ).toEqual(['ttft', 'tpot', 'queue_depth', 'kv_cache_usage', 'error_rate', 'gpu_temperature', 'nfs_bytes_read']);
   });
 });
 

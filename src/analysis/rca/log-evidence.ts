@@ -5,6 +5,8 @@ import { signatureOf } from './signatures.ts';
 export interface RcaLogLine {
   at: Date;
   message: string;
+  /** The line as written, with what it says about where it ran (pod, node); the message when absent. */
+  raw?: string | undefined;
 }
 
 /** A log template that is new or spiking after the split, with what it points at. */
@@ -21,6 +23,8 @@ export interface LogFinding {
   example: string;
   kind?: CauseKind | undefined;
   label?: string | undefined;
+  /** Evidence only the hardware gives (an Xid, an ECC error), as opposed to what a bad build also causes. */
+  direct?: boolean | undefined;
 }
 
 /**
@@ -66,6 +70,7 @@ export function findLogChanges(lines: readonly RcaLogLine[], split: Date, minRat
       example: entry.example ?? template,
       kind: signature?.kind,
       label: signature?.label,
+      direct: signature?.direct,
     });
   }
   return findings.sort((a, b) => b.count - a.count || a.template.localeCompare(b.template));

@@ -3,9 +3,9 @@ import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { parseLogLine } from '../../integrations/logs/parse-log-line.ts';
-import { CURATED_METRICS, METRIC_KINDS } from '../../metrics/curated-metrics.ts';
 import type { RcaEvent } from './change-events.ts';
 import type { RcaLogLine } from './log-evidence.ts';
+import { RATIO_METRICS, recogniseMetric } from './metric-names.ts';
 import type { RcaSeries } from './rank-hypotheses.ts';
 
 /**
@@ -31,41 +31,20 @@ const queryRangeResponse = z.object({
   }),
 });
 
-/** File names (and `__name__` values) that name a metric the engine knows, besides the curated kinds themselves. */
-const ALIASES: Record<string, string> = {
-  latency: 'e2e_latency',
-  e2e: 'e2e_latency',
-  time_to_first_token: 'ttft',
-  time_per_output_token: 'tpot',
-  inter_token_latency: 'tpot',
-  itl: 'tpot',
-  requests: 'request_rate',
-  rps: 'request_rate',
-  qps: 'request_rate',
-  errors: 'error_rate',
-  error_ratio: 'error_rate',
-  queue: 'queue_depth',
-  waiting: 'queue_depth',
-  kv_cache: 'kv_cache_usage',
-  prompt_tokens: 'prompt_length',
-  prompt_length: 'prompt_length',
-  input_length: 'prompt_length',
-};
+/** Labels that name the pod a series or a log line came from, used when no label names the deployment. */
+const POD_LABELS = ['pod', 'pod_name', 'exported_pod', 'kubernetes_pod_name'] as const;
 
-/** The engine's name for a metric file: `ttft_p95.json` → ttft, `vllm:num_requests_waiting` → queue_depth. */
+/** The engine's name for a metric: `ttft_p95.json` → ttft, `vllm:num_requests_waiting` → queue_depth (see metric-names.ts). */
 export function metricNameOf(name: string): string {
-  const plain = name
-    .toLowerCase()
-    .replace(/\.json$/, '')
-    .replace(/(^|_)p\d{2,3}(?=_|$)/g, '')
-    .replace(/_(seconds|ratio|total|perc)$/, '')
-    .replace(/^_+|_+$/g, '');
-  for (const kind of METRIC_KINDS) {
-    if (plain === kind) return kind;
-    const vllm = CURATED_METRICS[kind].vllm.replace(/_(seconds|total|perc)$/, '');
-    if (plain === vllm || plain === vllm.replace(/^vllm:/, '')) return kind;
-  }
-  return ALIASES[plain] ?? plain;
+  return recogniseMetric(name).kind;
+}
+
+interface RawSeries {
+  file: string;
+  index: number;
+  labels: Record<string, string>;
+  metric: ReturnType<typeof recogniseMetric>;
+  points: Array<{ t: number; v: number }>;
 }
 
 export async function readMetricsDir(dir: string): Promise<{ series: RcaSeries[]; notes: string[] }> {
@@ -80,8 +59,9 @@ export async function readMetricsDir(dir: string): Promise<{ series: RcaSeries[]
       'rca_metrics_empty',
       `--metrics ${dir} holds no .json files; expected one Prometheus query_range response per metric, e.g. ttft.json, error_rate.json`,
     );
-  const series: RcaSeries[] = [];
+  const raw: RawSeries[] = [];
   const notes: string[] = [];
+  const readAs = new Map<string, string>();
   for (const name of names) {
     const path = join(dir, name);
     const parsed = queryRangeResponse.safeParse(parseJson(await readFile(path, 'utf8'), path));
@@ -91,23 +71,54 @@ export async function readMetricsDir(dir: string): Promise<{ series: RcaSeries[]
         `${path} is not a Prometheus query_range response: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
       );
     for (const [index, result] of parsed.data.data.result.entries()) {
-      const label = DEPLOYMENT_LABELS.find((l) => result.metric[l]);
-      if (!label)
-        throw new AppError(
-          'rca_metrics_unlabelled',
-          `${path} result ${index} has no label naming the deployment; expected one of ${DEPLOYMENT_LABELS.join(', ')} (labels: ${JSON.stringify(result.metric)})`,
-        );
-      const metric = metricNameOf(result.metric.__name__ ?? basename(name));
-      if (!(metric in CURATED_METRICS) && metric !== 'prompt_length')
-        notes.push(`${name}: "${metric}" is not a metric the engine knows; its moves are reported but weigh on no cause`);
-      series.push({
-        deployment: result.metric[label] as string,
+      const metric = recogniseMetric(result.metric.__name__ ?? basename(name));
+      if (!metric.known)
+        notes.push(`${name}: "${metric.kind}" is not a metric the engine knows; its moves are reported but weigh on no cause`);
+      else if (metric.kind !== basename(name, '.json'))
+        readAs.set(name, `${metric.kind}${metric.scale !== 1 ? ` (× ${metric.scale})` : ''}`);
+      raw.push({
+        file: name,
+        index,
+        labels: result.metric,
         metric,
-        points: result.values.map(([t, v]) => ({ t, v: Number(v) })),
+        points: result.values.map(([t, v]) => ({ t, v: Number(v) * metric.scale })),
       });
     }
   }
+  // Series without a deployment label (DCGM's per-GPU series) belong to the deployment their pod is part of.
+  const known = new Set(
+    raw.flatMap((s) => DEPLOYMENT_LABELS.map((l) => s.labels[l]).filter((v): v is string => v !== undefined)),
+  );
+  const series: RcaSeries[] = [];
+  for (const s of raw) {
+    const deployment = deploymentOf(s.labels, known);
+    if (!deployment)
+      throw new AppError(
+        'rca_metrics_unlabelled',
+        `${join(dir, s.file)} result ${s.index} has no label naming the deployment; expected one of ${DEPLOYMENT_LABELS.join(', ')}, or a pod label (${POD_LABELS.join(', ')}) (labels: ${JSON.stringify(s.labels)})`,
+      );
+    // Shares written as percentages (a `kv_cache_util` of 0–100) are read as 0–1.
+    const percent = RATIO_METRICS.has(s.metric.kind) && s.points.some((p) => p.v > 1.5);
+    series.push({
+      deployment,
+      metric: s.metric.kind,
+      points: percent ? s.points.map((p) => ({ t: p.t, v: p.v / 100 })) : s.points,
+      labels: s.labels,
+      source: s.file,
+    });
+  }
+  if (readAs.size > 0) notes.push(`read ${[...readAs].map(([file, kind]) => `${file} as ${kind}`).join(', ')}`);
   return { series, notes: [...new Set(notes)] };
+}
+
+function deploymentOf(labels: Record<string, string>, known: ReadonlySet<string>): string | undefined {
+  const label = DEPLOYMENT_LABELS.find((l) => labels[l]);
+  if (label) return labels[label];
+  const pod = POD_LABELS.map((l) => labels[l]).find(Boolean);
+  if (!pod) return undefined;
+  const owner = [...known].filter((d) => pod === d || pod.startsWith(`${d}-`)).sort((a, b) => b.length - a.length)[0];
+  // A Deployment's pods are <name>-<replica set hash>-<5 characters>, a StatefulSet's <name>-<ordinal>.
+  return owner ?? /^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$/.exec(pod)?.[1] ?? /^(.+)-\d+$/.exec(pod)?.[1] ?? pod;
 }
 
 const eventSchema = z.object({
@@ -130,14 +141,18 @@ export async function readEventsFile(path: string): Promise<RcaEvent[]> {
   return parsed.data;
 }
 
-/** Log lines with a time: the vLLM layout with a full date, JSON lines with time/ts/timestamp, or an ISO 8601 prefix. */
+/**
+ * Log lines with a time: the vLLM layout with a full date, JSON lines with time/ts/timestamp, or an ISO 8601 prefix
+ * (`kubectl logs --timestamps`, with or without `--prefix`'s `[pod/name/container]`, and Loki exports with a label set).
+ * Each line keeps its raw text, which says where it ran (a pod, a node) for tying health events to the deployment.
+ */
 export async function readLogFile(path: string): Promise<{ lines: RcaLogLine[]; untimed: number }> {
   const lines: RcaLogLine[] = [];
   let untimed = 0;
   for (const raw of (await readText(path, '--logs')).split(/\r?\n/)) {
     if (raw.trim() === '') continue;
-    const line = timedLine(raw);
-    if (line) lines.push(line);
+    const line = timedLine(raw.replace(KUBECTL_PREFIX, ''));
+    if (line) lines.push({ ...line, raw });
     else untimed++;
   }
   if (lines.length === 0 && untimed > 0)
@@ -148,6 +163,9 @@ export async function readLogFile(path: string): Promise<{ lines: RcaLogLine[]; 
   return { lines, untimed };
 }
 
+const KUBECTL_PREFIX = /^\[pod\/[^\]\s]+\]\s+/;
+/** A Loki label set after the time: `{app="x", pod="y"}`. */
+const LABEL_SET = /^\{(?:[\w.]+="(?:[^"\\]|\\.)*"(?:,\s*)?)*\}\s*/;
 const ISO_PREFIX = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]?\s+(.*)$/;
 
 function timedLine(raw: string): RcaLogLine | undefined {
@@ -169,7 +187,7 @@ function timedLine(raw: string): RcaLogLine | undefined {
   if (!iso) return undefined;
   const at = new Date((iso[1] as string).replace(' ', 'T').replace(',', '.'));
   if (Number.isNaN(at.getTime())) return undefined;
-  const rest = parseLogLine(iso[2] as string);
+  const rest = parseLogLine((iso[2] as string).replace(LABEL_SET, ''));
   return { at, message: rest.message };
 }
 

@@ -1,0 +1,238 @@
+import type { CauseKind } from './cause-kinds.ts';
+import { alertHint, classifyEvent, concerns, type EventClass, isFleetWide, placesNamed, type RcaEvent } from './change-events.ts';
+import { findLevelShift, type LevelShift, type ShiftThresholds } from './level-shift.ts';
+import { findLogChanges, type LogFinding } from './log-evidence.ts';
+import { Placement } from './placement.ts';
+import type { RcaInput, RcaSeries } from './rank-hypotheses.ts';
+import { combineSeries } from './series-combine.ts';
+
+/**
+ * What the engine establishes before weighing causes: where each metric left its level, when the
+ * incident began (the first symptom), which log templates are new or spiking, which events are
+ * changes of the deployment, health events on its nodes, alerts about other services, and the
+ * "drivers" the metrics show directly (more traffic, longer prompts or generations, a slower
+ * engine, KV pressure, queueing, errors, lost capacity).
+ */
+
+/** How far a metric must move to count, per metric (ratio for levels, absolute for shares and near-zero levels). */
+const THRESHOLDS: Record<string, ShiftThresholds> = {
+  ttft: { minRatio: 1.5, minAbsolute: 0.05 },
+  tpot: { minRatio: 1.4, minAbsolute: 0.003 },
+  e2e_latency: { minRatio: 1.5, minAbsolute: 0.2 },
+  queue_time: { minRatio: 2, minAbsolute: 0.05 },
+  request_rate: { minRatio: 1.6, minAbsolute: 0.05 },
+  throughput: { minRatio: 1.6, minAbsolute: 1 },
+  error_rate: { minRatio: 1, minAbsolute: 0.02 },
+  queue_depth: { minRatio: 2, minAbsolute: 2 },
+  running: { minRatio: 1.5, minAbsolute: 2 },
+  kv_cache_usage: { minRatio: 1.5, minAbsolute: 0.05 },
+  preemptions: { minRatio: 2, minAbsolute: 0.05 },
+  prompt_length: { minRatio: 1.4, minAbsolute: 20 },
+  generation_length: { minRatio: 1.4, minAbsolute: 20 },
+  prompt_throughput: { minRatio: 1.6, minAbsolute: 1 },
+  prefill_time: { minRatio: 1.5, minAbsolute: 0.02 },
+  decode_time: { minRatio: 1.4, minAbsolute: 0.2 },
+  gpu_temperature: { minRatio: 1.1, minAbsolute: 8 },
+};
+const DEFAULT_THRESHOLDS: ShiftThresholds = { minRatio: 1.5, minAbsolute: 0 };
+
+/** Metrics whose move in the bad direction is a symptom people notice, as opposed to load. */
+const SYMPTOMS: Record<string, 'up' | 'down'> = {
+  ttft: 'up',
+  tpot: 'up',
+  e2e_latency: 'up',
+  queue_time: 'up',
+  error_rate: 'up',
+  queue_depth: 'up',
+  kv_cache_usage: 'up',
+  preemptions: 'up',
+  prefill_time: 'up',
+  decode_time: 'up',
+};
+/** A surge or an input shift explains an incident only if it began at most this long before the symptoms. */
+export const DRIVER_LEAD_S = 1800;
+/** Changes up to an hour before the onset can be blamed. */
+export const LOOKBACK_S = 3600;
+/** Health events this long before the onset (and up to HEALTH_AFTER_S after) are near it. */
+export const HEALTH_BEFORE_S = 1800;
+export const HEALTH_AFTER_S = 900;
+
+export interface ClassifiedEvent {
+  event: RcaEvent;
+  class: EventClass;
+  /** Seconds from the event to the onset (positive: before it). */
+  lead: number;
+}
+
+export interface Facts {
+  input: RcaInput;
+  series: RcaSeries[];
+  shifts: LevelShift[];
+  own: LevelShift[];
+  onset: number | undefined;
+  step: number;
+  logFindings: LogFinding[];
+  neighbours: LevelShift[];
+  /** Deploys and config changes of the deployment (or the fleet) from LOOKBACK_S before the onset to just after it. */
+  changes: ClassifiedEvent[];
+  /** Node and GPU health events near the onset on a place the deployment runs on. */
+  health: ClassifiedEvent[];
+  /** Alerts near the onset about a service that is not one of the fleet's deployments (a dependency). */
+  otherServiceAlerts: ClassifiedEvent[];
+  /** Alerts near the onset whose text points at a cause kind. */
+  hintingAlerts: Array<ClassifiedEvent & { hint: CauseKind }>;
+  /** Lifecycle events of the deployment's own pods (OOMKilled, evicted) near the onset. */
+  podEvents: ClassifiedEvent[];
+  drivers: Drivers;
+}
+
+export interface Drivers {
+  surge?: LevelShift | undefined;
+  promptLonger?: LevelShift | undefined;
+  generationLonger?: LevelShift | undefined;
+  engineSlower?: LevelShift | undefined;
+  /** TTFT or prefill time up while the per-token time is not: prefill got slower or prompts longer. */
+  prefillSlower?: LevelShift | undefined;
+  queueing?: LevelShift | undefined;
+  kvPressure?: LevelShift | undefined;
+  preemptions?: LevelShift | undefined;
+  errors?: LevelShift | undefined;
+  e2e?: LevelShift | undefined;
+  /** Fewer requests running or fewer tokens generated while traffic did not drop: capacity lost. */
+  capacityLoss?: LevelShift | undefined;
+}
+
+export function establishFacts(input: RcaInput): Facts {
+  const series = combineSeries(input.series);
+  const step = medianStep(series);
+  const shifts = series
+    .map((s) =>
+      findLevelShift(s.points, { metric: s.metric, deployment: s.deployment }, THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS),
+    )
+    .filter((s): s is LevelShift => s !== undefined)
+    .filter((s) => !input.focus || s.end >= input.focus.start.getTime() / 1000 - step);
+  const own = shifts.filter((s) => s.deployment === input.deployment).sort((a, b) => a.start - b.start);
+  // The onset is when the symptoms began; traffic that rose hours earlier (a daily ramp) does not set it.
+  const symptom = own.find((s) => SYMPTOMS[s.metric] === s.direction);
+  const onset = (symptom ?? own[0])?.start;
+  // Log lines from shortly before the onset belong to the incident (a deploy logs before its metrics move).
+  // Rates lag what they measure by up to their window, so the split is a few minutes before the onset.
+  const split = onset !== undefined ? new Date((onset - Math.max(3 * step, 300)) * 1000) : input.focus?.start;
+  const logFindings = split ? findLogChanges(input.logs, split) : [];
+  const near = Math.max(300, 3 * step);
+  const neighbours =
+    onset === undefined ? [] : shifts.filter((s) => s.deployment !== input.deployment && Math.abs(s.start - onset) <= near);
+
+  const classified: ClassifiedEvent[] =
+    onset === undefined
+      ? []
+      : input.events.map((event) => ({ event, class: classifyEvent(event), lead: onset - event.time.getTime() / 1000 }));
+  // Rates and quantiles lag by their window: a change logged up to two steps after the first move may still be its cause.
+  const tolerance = 2 * step + 60;
+  const changes = classified.filter(
+    (c) =>
+      (c.class === 'deployment_change' || c.class === 'config_change') &&
+      concerns(c.event, input.deployment) &&
+      c.lead <= LOOKBACK_S &&
+      c.lead >= -tolerance,
+  );
+  const placement = new Placement(input.deployment, input.series, input.logs);
+  const nearOnset = (c: ClassifiedEvent, before: number, after: number) => c.lead <= before && c.lead >= -after;
+  const health = classified.filter(
+    (c) => c.class === 'health' && nearOnset(c, HEALTH_BEFORE_S, HEALTH_AFTER_S) && placement.runsOn(placesNamed(c.event)),
+  );
+  const deployments = new Set(series.map((s) => s.deployment.toLowerCase()));
+  const otherServiceAlerts = classified.filter(
+    (c) =>
+      c.class === 'alert' &&
+      nearOnset(c, 600, HEALTH_AFTER_S) &&
+      !isFleetWide(c.event) &&
+      !concerns(c.event, input.deployment) &&
+      !c.event.target
+        .toLowerCase()
+        .split(/[/:@ ,]/)
+        .some((part) => deployments.has(part)),
+  );
+  const hintingAlerts = classified
+    .filter((c) => c.class === 'alert' && nearOnset(c, 600, HEALTH_AFTER_S))
+    .map((c) => ({ ...c, hint: alertHint(c.event) }))
+    .filter((c): c is ClassifiedEvent & { hint: CauseKind } => c.hint !== undefined);
+  const podEvents = classified.filter(
+    (c) =>
+      c.class === 'pod' &&
+      nearOnset(c, 600, 2 * HEALTH_AFTER_S) &&
+      (concerns(c.event, input.deployment) || ownsPod(c.event, input.deployment)),
+  );
+  const facts: Facts = {
+    input,
+    series,
+    shifts,
+    own,
+    onset,
+    step,
+    logFindings,
+    neighbours,
+    changes,
+    health,
+    otherServiceAlerts,
+    hintingAlerts,
+    podEvents,
+    drivers: {},
+  };
+  facts.drivers = driversOf(facts);
+  return facts;
+}
+
+/** A pod named `<deployment>-<hash>-<id>` belongs to the deployment. */
+function ownsPod(event: RcaEvent, deployment: string): boolean {
+  const name = deployment.toLowerCase();
+  return event.target
+    .toLowerCase()
+    .split(/[/:@ ,]/)
+    .some((part) => part.startsWith(`${name}-`));
+}
+
+export function moved(facts: Facts, metric: string, direction: 'up' | 'down' = 'up', minRatio = 0): LevelShift | undefined {
+  return facts.own.find(
+    (s) =>
+      s.metric === metric &&
+      s.direction === direction &&
+      (s.ratio === null || (direction === 'up' ? s.ratio >= minRatio : s.ratio <= 1 / Math.max(minRatio, 1e-9))),
+  );
+}
+
+/** A move that began no earlier than DRIVER_LEAD_S before the onset (a daily ramp hours earlier is not a driver). */
+function recent(facts: Facts, shift: LevelShift | undefined): LevelShift | undefined {
+  if (!shift || facts.onset === undefined) return shift;
+  return shift.start >= facts.onset - DRIVER_LEAD_S ? shift : undefined;
+}
+
+function driversOf(facts: Facts): Drivers {
+  const up = (metric: string, minRatio = 0) => moved(facts, metric, 'up', minRatio);
+  const engineSlower = up('tpot', 1.4);
+  const ttft = up('ttft') ?? up('prefill_time');
+  const queueing = up('queue_depth') ?? up('queue_time');
+  const requests = moved(facts, 'request_rate', 'down');
+  const lost = moved(facts, 'running', 'down') ?? moved(facts, 'throughput', 'down');
+  return {
+    surge: recent(facts, up('request_rate', 1.6)),
+    promptLonger: recent(facts, up('prompt_length', 1.4)),
+    generationLonger: recent(facts, up('generation_length', 1.4)),
+    engineSlower,
+    prefillSlower: ttft && !up('tpot', 1.2) && !queueing ? ttft : undefined,
+    queueing,
+    kvPressure: up('kv_cache_usage'),
+    preemptions: up('preemptions'),
+    errors: up('error_rate'),
+    e2e: up('e2e_latency'),
+    capacityLoss: lost && !requests ? lost : undefined,
+  };
+}
+
+export function medianStep(series: readonly RcaSeries[]): number {
+  const gaps: number[] = [];
+  for (const s of series)
+    for (let i = 1; i < Math.min(s.points.length, 50); i++) gaps.push((s.points[i]?.t ?? 0) - (s.points[i - 1]?.t ?? 0));
+  gaps.sort((a, b) => a - b);
+  return gaps.length > 0 ? Math.max(1, gaps[gaps.length >> 1] as number) : 60;
+}
