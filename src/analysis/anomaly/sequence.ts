@@ -48,6 +48,8 @@ export interface SequenceOptions {
   probation?: number;
   /** Contexts kept before counts are halved; default 65,536. */
   maxContexts?: number;
+  /** Shift of the level grid, in steps (the bench measures how much an arbitrary shift moves scores); default 0. */
+  gridOffset?: number;
 }
 
 export const SEQUENCE_DEFAULTS = {
@@ -59,6 +61,7 @@ export const SEQUENCE_DEFAULTS = {
   scoreHalf: 2,
   probation: 600,
   maxContexts: 65_536,
+  gridOffset: 0,
 } as const;
 
 const LOG10_2 = Math.LOG10E * Math.LN2;
@@ -69,6 +72,7 @@ export class SequenceModel {
   readonly levels: number;
   readonly order: number;
   readonly maxContexts: number;
+  readonly gridOffset: number;
   private readonly warm: number[] = [];
   private low = Number.NaN;
   private step = Number.NaN;
@@ -79,11 +83,12 @@ export class SequenceModel {
   private readonly keys: number[] = [];
   private readonly excluded: number[] = [];
 
-  constructor(options: Pick<SequenceOptions, 'warmup' | 'levels' | 'order' | 'maxContexts'> = {}) {
+  constructor(options: Pick<SequenceOptions, 'warmup' | 'levels' | 'order' | 'maxContexts' | 'gridOffset'> = {}) {
     this.warmup = Math.max(2, Math.floor(options.warmup ?? SEQUENCE_DEFAULTS.warmup));
     this.levels = Math.max(2, Math.floor(options.levels ?? SEQUENCE_DEFAULTS.levels));
     this.order = Math.max(1, Math.floor(options.order ?? SEQUENCE_DEFAULTS.order));
     this.maxContexts = Math.max(64, Math.floor(options.maxContexts ?? SEQUENCE_DEFAULTS.maxContexts));
+    this.gridOffset = options.gridOffset ?? SEQUENCE_DEFAULTS.gridOffset;
   }
 
   /** True once the level grid is fixed. */
@@ -121,7 +126,7 @@ export class SequenceModel {
     // Half a level of margin each side: the extremes seen so far lie mid-level, not on an edge
     // where the next slightly lower or higher value would read as a never-seen level.
     this.step = (range * (1 + 1 / this.levels)) / this.levels;
-    this.low = (max > min ? min : min - range / 2) - this.step / 2;
+    this.low = (max > min ? min : min - range / 2) - (0.5 + this.gridOffset) * this.step;
     for (const v of this.warm) this.learn(this.levelOf(v));
     this.warm.length = 0;
   }
