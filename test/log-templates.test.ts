@@ -183,6 +183,31 @@ describe('llmops logs parse', () => {
     }
   });
 
+  it('--merge-distinct sets how many values make a word position a parameter; --similarity and --depth are checked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'llmops-logs-test-'));
+    try {
+      const file = join(dir, 'app.log');
+      await writeFile(file, ['login ok for alice', 'login ok for bob', 'login ok for carol', ''].join('\n'));
+      const byDefault = await run(['parse', file, '--format', '<Content>']);
+      expect(byDefault.out).toBe(
+        'LineId,EventId,EventTemplate\n1,E1,login ok for <*>\n2,E1,login ok for <*>\n3,E1,login ok for <*>\n',
+      );
+      const never = await run(['parse', file, '--format', '<Content>', '--merge-distinct', '0']);
+      expect(never.out).toBe(
+        'LineId,EventId,EventTemplate\n1,E1,login ok for alice\n2,E2,login ok for bob\n3,E3,login ok for carol\n',
+      );
+      const drainLike = await run(['parse', file, '--format', '<Content>', '--merge-distinct', '0', '--similarity', '0.7']);
+      expect(drainLike.out).toContain('3,E1,login ok for <*>');
+      await expect(run(['parse', file, '--format', '<Content>', '--merge-distinct', '1'])).rejects.toThrow(
+        /--merge-distinct must be 0 \(never merge\) or an integer ≥ 2/,
+      );
+      await expect(run(['parse', file, '--format', '<Content>', '--similarity', '2'])).rejects.toThrow(/\[0, 1\]/);
+      await expect(run(['parse', file, '--format', '<Content>', '--depth', '2'])).rejects.toThrow(/integer ≥ 3/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails with AppErrors on a missing format or file', async () => {
     await expect(run(['parse', '/nonexistent.log', '--format', '<Content>'])).rejects.toMatchObject({ code: 'log_file_missing' });
     await expect(run(['parse', '/nonexistent.log'])).rejects.toMatchObject({ code: 'log_format_missing' });

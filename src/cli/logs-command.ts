@@ -8,7 +8,7 @@ import { parseLogStream } from '../analysis/logs/parse.ts';
 import { AppError } from '../errors.ts';
 import { type LogSource, parseMatch, type TailQuery } from '../integrations/logs/log-source.ts';
 
-export const LOGS_USAGE = `  logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]... [--similarity S] [--depth D]
+export const LOGS_USAGE = `  logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]... [--similarity S] [--depth D] [--merge-distinct N]
                                mine log templates (Drain): prints LineId,EventId,EventTemplate for every line
   logs tail [DEPLOYMENT] [--match TEXT|/REGEX/] [--level error|warn|info|debug] [--since 10m] [--poll-ms N]
                                follow new log lines from LOG_SOURCE until interrupted`;
@@ -17,7 +17,8 @@ const USAGE = "usage: llmops logs parse FILE --format '<Date> <Time> <Level> <Co
 const FLUSH_BYTES = 1 << 16;
 
 /**
- * `llmops logs parse FILE --format F [--mask REGEX]...`: CSV `LineId,EventId,EventTemplate` on
+ * `llmops logs parse FILE --format F [--mask REGEX]... [--similarity S] [--depth D] [--merge-distinct N]`
+ * (defaults: DEFAULT_MINER_PARAMETERS, chosen by the leave-one-system-out bench): CSV `LineId,EventId,EventTemplate` on
  * stdout for every line in order (EventIds numbered by first appearance; the FINAL template of each
  * group). The file is read once, streaming; 4 bytes a line are kept for the group ids. Lines that
  * do not match the format are parsed whole; their count goes to stderr.
@@ -56,6 +57,12 @@ export async function runLogsCommand(
   const depth = values.depth === undefined ? undefined : Number(values.depth);
   if (depth !== undefined && !(Number.isInteger(depth) && depth >= 3))
     throw new AppError('logs_usage', `--depth must be an integer ≥ 3, got ${values.depth}`);
+  const mergeDistinct = values['merge-distinct'] === undefined ? undefined : Number(values['merge-distinct']);
+  if (mergeDistinct !== undefined && !(Number.isInteger(mergeDistinct) && mergeDistinct >= 0 && mergeDistinct !== 1))
+    throw new AppError(
+      'logs_usage',
+      `--merge-distinct must be 0 (never merge) or an integer ≥ 2 (distinct values that make a word position a parameter), got ${values['merge-distinct']}`,
+    );
 
   const file = positionals[0] as string;
   try {
@@ -70,6 +77,7 @@ export async function runLogsCommand(
     extraMasks: masks,
     ...(similarity !== undefined ? { similarity } : {}),
     ...(depth !== undefined ? { depth } : {}),
+    ...(mergeDistinct !== undefined ? { mergeDistinct } : {}),
   });
   const templates = result.templates.map(csvField);
   let buffer = 'LineId,EventId,EventTemplate\n';
@@ -99,6 +107,7 @@ function parseOptions(args: string[]) {
       mask: { type: 'string', multiple: true },
       similarity: { type: 'string' },
       depth: { type: 'string' },
+      'merge-distinct': { type: 'string' },
     },
     allowPositionals: true,
   });
