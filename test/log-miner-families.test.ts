@@ -141,6 +141,21 @@ describe('log miner: paths, URLs, bracketed fields and other values', () => {
     ]);
   });
 
+  it('a word where numbers and paths were seen is a value too', () => {
+    const lines = [
+      'worker pid 4312 exited with status 0',
+      'worker pid 977 exited with status 1',
+      'worker pid unknown exited with status 0',
+      'LOGIN chdir(/home/u1/run) failed: No such file or directory',
+      'LOGIN chdir(/scratch/u2) failed: No such file or directory',
+      'LOGIN chdir(pwd) failed: No such file or directory',
+    ];
+    expect(grouping(lines)).toEqual([
+      ['worker pid <*> exited with status <*>', 3],
+      ['LOGIN <*> failed: No such file or directory', 3],
+    ]);
+  });
+
   it('a named thread beside numbered ones is the same field', () => {
     const lines = [
       '[pool-1-thread-1] INFO c.a.Worker - picked task 7',

@@ -89,9 +89,9 @@ function keyWithout(cluster: Cluster, p: number): string | undefined {
 /**
  * Distinct values at `p` among sibling clusters: each literal once; positions already widened
  * count as one more value, or as two (they have seen two at least) when every literal fits their
- * shape (`[main]` beside `[<*>]` from `[pool-1]`, `[pool-2]`). An empty `rhost=` does not fit
- * `rhost=<*>`: empty and set values stay apart on a single line's evidence. A position merged
- * before has shown its many values.
+ * shape: `[main]` beside `[<*>]` from `[pool-1]`, `[pool-2]`; `chdir(pwd)` beside a bare `<*>` from
+ * paths. An empty `rhost=` does not fit `rhost=<*>`: empty and set values stay apart on a single
+ * line's evidence. A position merged before has shown its many values.
  */
 function distinctValues(list: readonly Cluster[], p: number): number {
   const literals = new Set<string>();
@@ -104,7 +104,7 @@ function distinctValues(list: readonly Cluster[], p: number): number {
   }
   if (shapes.size === 0) return literals.size;
   const allFit = [...literals].every((text) =>
-    [...shapes].some((shape) => widenShape(text, undefined, undefined, shape) === shape && shape !== PARAM),
+    [...shapes].some((shape) => shape === PARAM || widenShape(text, undefined, undefined, shape) === shape),
   );
   return literals.size + (allFit ? 2 : 1);
 }
