@@ -30,7 +30,7 @@ ${DEMO_USAGE}
   approve N --as USER [--reason TEXT]
   reject N --as USER [--reason TEXT]
                                decide proposal N as USER (a Slack user ID, or local:NAME), per the approval policy
-  anomalies score [FILE] [--detector combined|robust-z|ewma|seasonal]
+  anomalies score [FILE] [--detector hybrid|combined|sequence|robust-z|ewma|seasonal]
                                score a timestamp,value CSV (FILE or stdin) causally: prints timestamp,value,anomaly_score
 ${LOGS_USAGE}
 ${RCA_USAGE}
