@@ -115,7 +115,7 @@ export function addDecoys(ctx: IncidentContext, incident: Incident): Decoys {
   }
 
   // Node and GPU health events elsewhere, or on the affected deployment's node hours before.
-  const own = new Set(affected.pods.map((p) => p.node));
+  const own = ctx.nodesOf(affected);
   const bad = new Set(incident.badNodes ?? []);
   const others = ctx.fleet.nodes.filter((n) => !own.has(n) && !bad.has(n));
   if (others.length > 0 && r.chance(0.45)) {

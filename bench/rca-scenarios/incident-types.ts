@@ -117,6 +117,8 @@ export interface IncidentContext {
   /** Replace replica k's pod from time `at` (a rollout or a reschedule); returns the new pod. */
   replacePod: (d: Deployment, replica: number, at: number, options?: { replicaSet?: string; node?: string }) => Pod;
   podAt: (d: Deployment, replica: number, t: number) => Pod;
+  /** Every node a deployment's pods run on at any time in the window. */
+  nodesOf: (d: Deployment) => Set<string>;
   /** Scales a parameter until the deployment's load is `overload` times what it can serve at t. */
   factorForOverload: (
     d: Deployment,

@@ -22,7 +22,7 @@ export interface ObserveOptions {
 }
 
 /** The value of a metric for one state (a deployment's or one replica's). */
-function truth(metric: MetricId, s: DeploymentState | ReplicaState, d: Deployment): number {
+export function truth(metric: MetricId, s: DeploymentState | ReplicaState, d: Deployment): number {
   const dep = 'replicas' in s ? s : undefined;
   const arrivals = s.arrivals;
   switch (metric) {
@@ -199,4 +199,51 @@ export function podLabels(label: string, d: Deployment, pod: Pod, nodeLabel: str
     namespace: 'llm',
     ...(nodeLabel ? { [nodeLabel]: pod.node } : {}),
   };
+}
+
+/** What an on-call notices: latency up by half and by a visible amount, errors up two points, a queue, a full KV cache, lost capacity. */
+const NOTICEABLE: Partial<Record<MetricId, (before: number, after: number) => boolean>> = {
+  ttft: (b, a) => a >= 1.5 * b && a - b >= 0.05,
+  tpot: (b, a) => a >= 1.4 * b && a - b >= 0.004,
+  e2e: (b, a) => a >= 1.5 * b && a - b >= 0.3,
+  queue_time: (b, a) => a >= 2 * b && a - b >= 0.1,
+  prefill_time: (b, a) => a >= 1.5 * b && a - b >= 0.05,
+  decode_time: (b, a) => a >= 1.4 * b && a - b >= 0.3,
+  error_rate: (b, a) => a - b >= 0.02,
+  waiting: (b, a) => a >= 2 * b + 2,
+  kv_usage: (b, a) => a >= 0.85 && a - b >= 0.1,
+  preemptions: (b, a) => a - b >= 0.05,
+  running: (b, a) => a <= 0.67 * b,
+  success_rate: (b, a) => a <= 0.8 * b,
+};
+
+/**
+ * The symptoms of the affected deployment an on-call would notice, from its true states: the usual
+ * level in the hour before the onset against the worst 5-minute median in the two hours after it.
+ */
+export function noticeableSymptoms(
+  states: readonly DeploymentState[],
+  d: Deployment,
+  onset: number,
+  step: number,
+): Set<MetricId> {
+  const out = new Set<MetricId>();
+  const median = (values: number[]) => {
+    const v = values.filter(Number.isFinite).sort((x, y) => x - y);
+    return v.length > 0 ? (v[v.length >> 1] as number) : Number.NaN;
+  };
+  const span = Math.max(1, Math.round(300 / step));
+  for (const [metric, noticed] of Object.entries(NOTICEABLE) as Array<[MetricId, (b: number, a: number) => boolean]>) {
+    const value = (s: DeploymentState) => truth(metric, s, d);
+    const before = median(states.filter((s) => s.t >= onset - 3600 && s.t < onset - 300).map(value));
+    const after = states.filter((s) => s.t >= onset && s.t < onset + 7200).map(value);
+    const down = metric === 'running' || metric === 'success_rate';
+    let worst = down ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    for (let i = 0; i + span <= after.length; i++) {
+      const m = median(after.slice(i, i + span));
+      if (Number.isFinite(m)) worst = down ? Math.min(worst, m) : Math.max(worst, m);
+    }
+    if (Number.isFinite(before) && Number.isFinite(worst) && noticed(before, worst)) out.add(metric);
+  }
+  return out;
 }

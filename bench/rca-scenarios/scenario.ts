@@ -13,7 +13,7 @@ import { INCIDENT_BUILDERS } from './incidents.ts';
 import { accessLine, type Message, probeLine, routineNoise, statsLine, unrelatedBurst } from './log-catalogue.ts';
 import { LOG_STYLES, renderLogs, styleShowsNode, type TimedMessage } from './log-writer.ts';
 import { type MetricName, NAME_STYLES, type NameStyle, namesFor, withoutColons } from './metric-names.ts';
-import { deploymentLabels, type ObserveOptions, observe, podLabels } from './observe.ts';
+import { deploymentLabels, noticeableSymptoms, type ObserveOptions, observe, podLabels } from './observe.ts';
 import { Random } from './random.ts';
 import { type DeploymentState, type Effects, NO_EFFECTS, replicaCapacity, simulateDeployment, trafficAt } from './serving-sim.ts';
 
@@ -42,7 +42,15 @@ const HOUR = 3600;
 
 /** The scenario for `seed`; kinds rotate with the seed so every range of 7 seeds holds each kind once. */
 export function generateScenario(seed: number): Scenario {
-  const r = new Random(seed);
+  // An incident nobody would notice is not one: draw again (from the same seed, deterministically) until it shows.
+  for (let attempt = 0; ; attempt++) {
+    const scenario = build(seed, attempt);
+    if (scenario || attempt >= 20) return scenario ?? (build(seed, attempt, true) as Scenario);
+  }
+}
+
+function build(seed: number, attempt: number, anyway = false): Scenario | undefined {
+  const r = new Random(seed + attempt * 1_000_003);
   const kind = SCENARIO_KINDS[(((seed - 1) % 7) + 7) % 7] as ScenarioKind;
   const fleet = generateFleet(r);
   const [affected, ...neighbours] = fleet.deployments as [Deployment, ...Deployment[]];
@@ -127,6 +135,7 @@ export function generateScenario(seed: number): Scenario {
     trafficAt: (d, t) => trafficAt(d, t, 0),
     replacePod,
     podAt,
+    nodesOf: (d) => new Set((generations.get(d.name) ?? []).flatMap((list) => list.map((g) => g.pod.node))),
     factorForOverload: (d, t, overload, make, [low, high]) => {
       const ratio = (x: number) => {
         const e = { ...NO_EFFECTS, ...make(x) };
@@ -172,6 +181,9 @@ export function generateScenario(seed: number): Scenario {
     );
   }
 
+  const noticed = noticeableSymptoms(states.get(affected.name) as DeploymentState[], affected, incident.onset, step);
+  if (noticed.size === 0 && !anyway) return undefined;
+
   // What the team exports: a naming style, a subset of metrics, per-pod or per-deployment series.
   const style = r.pick(NAME_STYLES);
   const colons = r.chance(0.6);
@@ -192,8 +204,8 @@ export function generateScenario(seed: number): Scenario {
     if (r.chance(p)) present.add(m);
   }
   if (present.has('request_rate') && present.has('success_rate') && r.chance(0.5)) present.delete('success_rate');
-  if (!['ttft', 'tpot', 'e2e', 'error_rate'].some((m) => present.has(m as MetricId)))
-    present.add(r.pick(['ttft', 'e2e', 'error_rate'] as const));
+  // Whoever exports the data exports at least one of the symptoms that made them look.
+  if (noticed.size > 0 && ![...noticed].some((m) => present.has(m))) present.add(r.pick([...noticed].sort()));
   const { requires } = incident;
   if (!requires.alternatives.some((alt) => alt.every((m) => present.has(m))))
     for (const m of r.pick(requires.alternatives)) present.add(m);
@@ -303,6 +315,8 @@ export function generateScenario(seed: number): Scenario {
     files: { metrics, logs, events: eventsFile },
     about: {
       variant: incident.variant,
+      attempt,
+      noticed: [...noticed].sort().join(','),
       deployments: fleet.deployments.length,
       replicas: affected.replicas,
       hours,
