@@ -11,23 +11,25 @@ import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenize
  * paths, URLs, `key=value` values, quoted strings, dates, …) keeps its literal text and gets a shape
  * such as `<*>` or `(uid=<*>)`. Messages are routed through a fixed-depth parse tree: the first
  * layer is keyed by the token count, the next `depth - 2` layers by the leading tokens (a variable
- * token by its shape, a full node to the `<*>` child). The leaf holds a short list of clusters; the
- * message joins the most similar one (share of positions where the template token equals the
- * message token, two variable tokens of the same shape counting as equal) if the similarity is at
- * least `similarity`, and the template becomes `<*>` wherever they differ. Otherwise it starts a
- * new cluster.
+ * token by its shape, a full node to the `<*>` child). A message is compared with the clusters of
+ * the leaves it can reach (its own tokens' path, or the `<*>` child at each layer) and joins the
+ * most similar one (share of positions where the template token equals the message token, two
+ * variable tokens of the same shape counting as equal) if the similarity is at least `similarity`;
+ * the template becomes `<*>` wherever they differ. Otherwise it starts a new cluster.
  *
- * Afterwards (lazily, when templates or final ids are read), clusters that differ only in one
- * position whose values vary across at least `mergeDistinct` clusters are merged, that position
- * becoming `<*>` (`mergeVariablePositions`): a word that takes many values is a parameter even
- * without digits (user names, component names), while a word with few values (`HTTPS` / `SOCKS5`)
- * stays a constant that separates events. `resolve(id)` maps an id `add` returned to its final
- * cluster.
+ * Clusters that differ only in one position whose values vary across at least `mergeDistinct`
+ * clusters are then merged, that position becoming a `<*>` that accepts any token
+ * (`mergeVariablePositions`): a word that takes many values is a parameter even without digits
+ * (user names, component names), while a word with few values (`HTTPS` / `SOCKS5`) stays a
+ * constant that separates events. Merging runs when templates or final ids are read, and while
+ * streaming whenever as many clusters were created as are live (at least 1,024), so a word
+ * parameter stops creating clusters. `resolve(id)` maps an id `add` returned to its final cluster.
  *
  * Memory is bounded: at most `maxClusters` clusters are kept; past that the least recently used
  * cluster is evicted (removed from its leaf; `onEvict` is told). A line that would have joined an
  * evicted cluster starts a new one. Cluster ids are never reused. Memory besides clusters is the
- * tree, whose leaves are bounded by the clusters and whose inner nodes by `maxChildren` per node.
+ * tree, whose leaves are bounded by the clusters and whose inner nodes by `maxChildren` per node,
+ * and one map entry per merged-away cluster (so that every id `add` returned still resolves).
  */
 export interface TemplateMinerOptions extends TokenizerOptions {
   /** Tree depth counting the root and the length layer (Drain's default 4 → 2 token layers). */
@@ -106,7 +108,7 @@ export function tokenize(masked: string): string[] {
  * The display template of a cluster: constants as written, `<*>` shapes for variable positions.
  * A variable-looking token that every line of the cluster shared is shown as written when it reads
  * as a name: a word with one trailing digit (`SOCKS5`, `ssh2`), or, once two lines or more agree
- * on it, any token without digits (a logger or class name, a quoted name).
+ * on it, a whole token without digits (a logger or class name, a quoted name; not a `key=value`).
  */
 export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes' | 'count'>): string {
   let out = '';
@@ -114,7 +116,9 @@ export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes' | 'count'
     const text = cluster.texts[i];
     const shape = cluster.shapes[i];
     const asWritten =
-      shape === undefined || (text !== undefined && (readsAsWord(text) || (cluster.count > 1 && !HAS_DIGIT.test(text))));
+      shape === undefined ||
+      (text !== undefined &&
+        (readsAsWord(text) || (cluster.count > 1 && !HAS_DIGIT.test(text) && WHOLE_TOKEN_SHAPE.test(shape))));
     const shown = asWritten ? text : shape;
     out += i === 0 ? shown : ` ${shown}`;
   }
@@ -122,6 +126,8 @@ export function templateText(cluster: Pick<Cluster, 'texts' | 'shapes' | 'count'
 }
 
 const HAS_DIGIT = /\d/;
+/** A shape where the whole token is the value (`<*>`, `'<*>'`, `(<*>)`), not a `key=<*>`. */
+const WHOLE_TOKEN_SHAPE = /^[^A-Za-z0-9]*<\*>[^A-Za-z0-9]*$/;
 
 export class TemplateMiner {
   private readonly tokenLayers: number;

@@ -7,18 +7,17 @@
  *
  * A core is variable when it holds a digit (numbers, ids, addresses, times, hex, versions), is a
  * path or URL, an e-mail address, a long hex string, a day or month abbreviation (part of a date),
- * an empty bracket or quote pair (an empty field), a complete quoted string, or (option) a dotted
- * name of three parts or more (host, package and class names). The value of `key=value` — and, as
- * an option, of an attached `key:value` — is variable whatever it looks like; a quoted value with
- * spaces (`tag="View Lock"`) is one value, and so is what follows a quoted key in a JSON-like
- * payload (`"user": "bob",`). A number followed by a unit (`3.5 s`, `451 bytes`, `12 KB`) is one
- * value.
+ * or an empty bracket or quote pair (an empty field); options add dotted names of three parts or
+ * more (host, package and class names) and complete quoted strings. The value of `key=value`, of a
+ * dot leader (`depth.......0`) and, as an option, of an attached `key:value` is variable whatever
+ * it looks like; a quoted value with spaces (`tag="View Lock"`) is one value, and so is what follows
+ * a quoted key in a JSON-like payload (`"user": "bob",`). A number followed by a unit (`3.5 s`,
+ * `451 bytes`, `12 KB`) is one value. Options default to DEFAULT_MINER_PARAMETERS.
  */
 import { DEFAULT_MINER_PARAMETERS } from './parameters.ts';
 
 export const PARAM = '<*>';
 
-/** Defaults: DEFAULT_MINER_PARAMETERS. */
 export interface TokenizerOptions {
   /** `name:value` written without a space is a key and a variable value (`action:SCREEN_ON`). */
   attachedColonValues?: boolean;
