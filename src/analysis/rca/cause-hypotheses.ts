@@ -1,5 +1,5 @@
 import type { CauseKind } from './cause-kinds.ts';
-import { isFleetWide, previousVersion, type RcaEvent } from './change-events.ts';
+import { addsReplicas, isFleetWide, previousVersion, type RcaEvent } from './change-events.ts';
 import { type Evidence, eventEvidence, logEvidence, metricEvidence } from './evidence-text.ts';
 import { type ClassifiedEvent, type Facts, moved } from './incident-facts.ts';
 import type { LevelShift } from './level-shift.ts';
@@ -71,6 +71,8 @@ export function changeHypotheses(facts: Facts): Scored[] {
     }
     for (const symptom of facts.own.filter((s) => s !== fit).slice(0, 2)) evidence.push(metricEvidence(symptom));
     score -= against;
+    // Replicas added (an autoscaler or on-call reacting) is more capacity: it does not make a deployment run short.
+    if (kind === 'config_change' && addsReplicas(c.event.description)) score -= 0.4;
     // The neighbours moved at the same time: something shared is likelier than this deployment's own change.
     if (facts.neighbours.length > 0 && !isFleetWide(c.event)) score -= 0.15;
     out.push({
@@ -167,12 +169,15 @@ export function resourceExhaustion(facts: Facts): Scored | undefined {
   const queue = d.queueing;
   const logs = logsOf(facts, 'resource_exhaustion');
   const killed = facts.podEvents;
-  // KV cache filling 0.3, preemptions 0.2, a growing queue 0.1, pressure in the logs 0.2, pods killed for memory 0.35.
+  const pressure = d.kvPressure ?? d.preemptions ?? (logs.length > 0 ? logs : undefined);
+  // KV cache filling 0.3, preemptions 0.2, pressure in the logs 0.2, a growing queue with any of them 0.1,
+  // GPU memory taken by something else 0.25, pods killed for memory 0.35.
   let score =
     (d.kvPressure ? 0.3 : 0) +
     (d.preemptions ? 0.2 : 0) +
-    (queue && (d.kvPressure || d.preemptions) ? 0.1 : 0) +
     (logs.length > 0 ? 0.2 : 0) +
+    (queue && pressure ? 0.1 : 0) +
+    (d.memoryTaken ? 0.25 : 0) +
     (killed.length > 0 ? 0.35 : 0);
   if (score === 0) return undefined;
   // Exhaustion is a state: when something upstream explains it, that is the cause.
@@ -182,7 +187,9 @@ export function resourceExhaustion(facts: Facts): Scored | undefined {
   if (d.engineSlower) causes.push('the per-token slowdown');
   if (facts.changes.length > 0) causes.push('the change before it');
   score *= 0.5 ** Math.min(2, causes.length) * (causes.length > 0 ? 1.2 : 1);
-  const evidence = [d.kvPressure, d.preemptions, queue].filter((s): s is LevelShift => s !== undefined).map(metricEvidence);
+  const evidence = [d.kvPressure, d.preemptions, d.memoryTaken, queue]
+    .filter((s): s is LevelShift => s !== undefined)
+    .map(metricEvidence);
   evidence.push(...logs.slice(0, 2).map(logEvidence));
   evidence.push(...killed.slice(0, 2).map((c) => eventEvidence(c.event, c.lead)));
   const { replicas, deployment } = facts.input;

@@ -140,6 +140,22 @@ export function previousVersion(description: string): string | undefined {
     /\((v?[\w.-]+) → v?[\w.-]+\)/.exec(description))?.[1];
 }
 
+/**
+ * Whether a change added replicas ("scale x from 2 to 4 replicas", "HPA scaled x from 2 to 4", "replicas 2 → 4"):
+ * more capacity, which cannot be why a deployment ran short of it. Undefined when the text does not say.
+ */
+export function addsReplicas(description: string): boolean | undefined {
+  if (!/\b(replicas?|scale[ds]?|scaling|hpa|autoscal\w*)\b/i.test(description)) return undefined;
+  const pair =
+    /\bfrom (\d+) to (\d+)\b/i.exec(description) ??
+    /\b(\d+)\s*(?:→|->|=>)\s*(\d+)\b/.exec(description) ??
+    (([, to, from]) => (to && from ? [description, from, to] : null))(
+      /replicas[= ](\d+)\s*\(was (\d+)\)/i.exec(description) ?? [],
+    );
+  if (!pair) return undefined;
+  return Number(pair[2]) > Number(pair[1]);
+}
+
 const GENERIC_PLACE = /^(node|nodes|gpu\d*|gpus|cluster|host|all|\*|on|of|the|is|now|status|true|false)$/i;
 
 /**

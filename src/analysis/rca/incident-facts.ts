@@ -20,21 +20,27 @@ const THRESHOLDS: Record<string, ShiftThresholds> = {
   tpot: { minRatio: 1.4, minAbsolute: 0.003 },
   e2e_latency: { minRatio: 1.5, minAbsolute: 0.2 },
   queue_time: { minRatio: 2, minAbsolute: 0.05 },
-  request_rate: { minRatio: 1.6, minAbsolute: 0.05 },
-  throughput: { minRatio: 1.6, minAbsolute: 1 },
+  // Request and token rates move by a quarter before it matters (a surge is judged by its own, larger ratio).
+  request_rate: { minRatio: 1.25, minAbsolute: 0.05 },
+  throughput: { minRatio: 1.25, minAbsolute: 1 },
   error_rate: { minRatio: 1, minAbsolute: 0.02 },
   queue_depth: { minRatio: 2, minAbsolute: 2 },
-  running: { minRatio: 1.5, minAbsolute: 2 },
+  running: { minRatio: 1.25, minAbsolute: 2 },
   kv_cache_usage: { minRatio: 1.5, minAbsolute: 0.05 },
   preemptions: { minRatio: 2, minAbsolute: 0.05 },
   prompt_length: { minRatio: 1.4, minAbsolute: 20 },
   generation_length: { minRatio: 1.4, minAbsolute: 20 },
-  prompt_throughput: { minRatio: 1.6, minAbsolute: 1 },
+  prompt_throughput: { minRatio: 1.25, minAbsolute: 1 },
   prefill_time: { minRatio: 1.5, minAbsolute: 0.02 },
   decode_time: { minRatio: 1.4, minAbsolute: 0.2 },
   gpu_temperature: { minRatio: 1.1, minAbsolute: 8 },
+  gpu_memory: { minRatio: 1.1, minAbsolute: 0 },
 };
 const DEFAULT_THRESHOLDS: ShiftThresholds = { minRatio: 1.5, minAbsolute: 0 };
+/** An incident is a sustained move: at least five minutes, after single-scrape spikes are taken out. */
+const SHIFT_OPTIONS = { minDurationS: 300, despike: true };
+/** A share that is a symptom only near its limit: a KV cache at 30 % is healthy however fast it got there. */
+const SYMPTOM_LEVEL: Record<string, number> = { kv_cache_usage: 0.8 };
 
 /** Metrics whose move in the bad direction is a symptom people notice, as opposed to load. */
 const SYMPTOMS: Record<string, 'up' | 'down'> = {
@@ -49,13 +55,19 @@ const SYMPTOMS: Record<string, 'up' | 'down'> = {
   prefill_time: 'up',
   decode_time: 'up',
 };
-/** A surge or an input shift explains an incident only if it began at most this long before the symptoms. */
-export const DRIVER_LEAD_S = 1800;
+/** Served work that fell: fewer requests answered or running, fewer tokens generated (capacity lost, requests failing). */
+const LOSSES: Record<string, 'down'> = { request_rate: 'down', running: 'down', throughput: 'down', prompt_throughput: 'down' };
+/** Symptoms that began this long before the clearest one, and still lasted into it, are part of the same incident. */
+const EPISODE_S = 600;
 /** Changes up to an hour before the onset can be blamed. */
 export const LOOKBACK_S = 3600;
+/** A surge or an input shift explains an incident only if it began at most this long before the symptoms (a ramp may take a while to overload). */
+export const DRIVER_LEAD_S = LOOKBACK_S;
 /** Health events this long before the onset (and up to HEALTH_AFTER_S after) are near it. */
 export const HEALTH_BEFORE_S = 1800;
 export const HEALTH_AFTER_S = 900;
+/** Alerts fire after their `for:` duration: up to this long after the onset they still describe it. */
+export const ALERT_AFTER_S = 1200;
 
 export interface ClassifiedEvent {
   event: RcaEvent;
@@ -95,6 +107,8 @@ export interface Drivers {
   prefillSlower?: LevelShift | undefined;
   queueing?: LevelShift | undefined;
   kvPressure?: LevelShift | undefined;
+  /** GPU memory in use grew: with vLLM's preallocated cache, something else took memory. */
+  memoryTaken?: LevelShift | undefined;
   preemptions?: LevelShift | undefined;
   errors?: LevelShift | undefined;
   e2e?: LevelShift | undefined;
@@ -107,14 +121,16 @@ export function establishFacts(input: RcaInput): Facts {
   const step = medianStep(series);
   const shifts = series
     .map((s) =>
-      findLevelShift(s.points, { metric: s.metric, deployment: s.deployment }, THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS),
+      findLevelShift(
+        s.points,
+        { metric: s.metric, deployment: s.deployment },
+        { ...(THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS), ...SHIFT_OPTIONS },
+      ),
     )
     .filter((s): s is LevelShift => s !== undefined)
     .filter((s) => !input.focus || s.end >= input.focus.start.getTime() / 1000 - step);
   const own = shifts.filter((s) => s.deployment === input.deployment).sort((a, b) => a.start - b.start);
-  // The onset is when the symptoms began; traffic that rose hours earlier (a daily ramp) does not set it.
-  const symptom = own.find((s) => SYMPTOMS[s.metric] === s.direction);
-  const onset = (symptom ?? own[0])?.start;
+  const onset = onsetOf(own);
   // Log lines from shortly before the onset belong to the incident (a deploy logs before its metrics move).
   // Rates lag what they measure by up to their window, so the split is a few minutes before the onset.
   const split = onset !== undefined ? new Date((onset - Math.max(3 * step, 300)) * 1000) : input.focus?.start;
@@ -145,7 +161,7 @@ export function establishFacts(input: RcaInput): Facts {
   const otherServiceAlerts = classified.filter(
     (c) =>
       c.class === 'alert' &&
-      nearOnset(c, 600, HEALTH_AFTER_S) &&
+      nearOnset(c, 600, ALERT_AFTER_S) &&
       !isFleetWide(c.event) &&
       !concerns(c.event, input.deployment) &&
       !c.event.target
@@ -154,7 +170,7 @@ export function establishFacts(input: RcaInput): Facts {
         .some((part) => deployments.has(part)),
   );
   const hintingAlerts = classified
-    .filter((c) => c.class === 'alert' && nearOnset(c, 600, HEALTH_AFTER_S))
+    .filter((c) => c.class === 'alert' && nearOnset(c, 600, ALERT_AFTER_S))
     .map((c) => ({ ...c, hint: alertHint(c.event) }))
     .filter((c): c is ClassifiedEvent & { hint: CauseKind } => c.hint !== undefined);
   const podEvents = classified.filter(
@@ -181,6 +197,21 @@ export function establishFacts(input: RcaInput): Facts {
   };
   facts.drivers = driversOf(facts);
   return facts;
+}
+
+/**
+ * When the incident began: the clearest symptom (highest t statistic) anchors it, and the earliest symptom
+ * that began up to EPISODE_S before it and lasted into it sets the start. Traffic that rose hours earlier (a
+ * daily ramp), a slow evening decline, and a queue that formed at the daily peak are not the incident.
+ */
+function onsetOf(own: readonly LevelShift[]): number | undefined {
+  const symptoms = own.filter(
+    (s) => (SYMPTOMS[s.metric] === s.direction && s.after >= (SYMPTOM_LEVEL[s.metric] ?? 0)) || LOSSES[s.metric] === s.direction,
+  );
+  const anchor = [...symptoms].sort((a, b) => b.t - a.t || a.start - b.start)[0];
+  if (!anchor) return own[0]?.start;
+  const episode = symptoms.filter((s) => s.start >= anchor.start - EPISODE_S && s.start <= anchor.start && s.end >= anchor.start);
+  return Math.min(...episode.map((s) => s.start));
 }
 
 /** A pod named `<deployment>-<hash>-<id>` belongs to the deployment. */
@@ -214,14 +245,17 @@ function driversOf(facts: Facts): Drivers {
   const queueing = up('queue_depth') ?? up('queue_time');
   const requests = moved(facts, 'request_rate', 'down');
   const lost = moved(facts, 'running', 'down') ?? moved(facts, 'throughput', 'down');
+  // Load shed (429s, "rate limit") while more requests than usual were served: a surge a limiter capped.
+  const shedding = facts.logFindings.some((f) => f.kind === 'traffic_surge') && facts.changes.length === 0;
   return {
-    surge: recent(facts, up('request_rate', 1.6)),
+    surge: recent(facts, up('request_rate', 1.5) ?? (shedding ? up('request_rate', 1.25) : undefined)),
     promptLonger: recent(facts, up('prompt_length', 1.4)),
     generationLonger: recent(facts, up('generation_length', 1.4)),
     engineSlower,
     prefillSlower: ttft && !up('tpot', 1.2) && !queueing ? ttft : undefined,
     queueing,
     kvPressure: up('kv_cache_usage'),
+    memoryTaken: up('gpu_memory', 1.1),
     preemptions: up('preemptions'),
     errors: up('error_rate'),
     e2e: up('e2e_latency'),

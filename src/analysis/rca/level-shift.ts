@@ -35,6 +35,10 @@ export interface LevelShiftOptions extends ShiftThresholds {
   /** Least points in the segment and in the baseline before it; default 3 and 5. */
   minSegment?: number;
   minBaseline?: number;
+  /** Least seconds the segment lasts (a move of one or two scrapes is noise, not a level); default 0. */
+  minDurationS?: number;
+  /** Replace each point by the median of it and its two neighbours first, so single-scrape spikes vanish; default false. */
+  despike?: boolean;
   /** Least t statistic; default 5. */
   minT?: number;
   maxPoints?: number;
@@ -45,10 +49,12 @@ export function findLevelShift(
   labels: { metric: string; deployment: string },
   options: LevelShiftOptions,
 ): LevelShift | undefined {
-  const { minSegment = 3, minBaseline = 5, minT = 5, maxPoints = 600 } = options;
+  const { minBaseline = 5, minT = 5, maxPoints = 600, minDurationS = 0 } = options;
   const finite = points.filter((p) => Number.isFinite(p.v)).sort((a, b) => a.t - b.t);
-  const series = downsample(finite, maxPoints);
+  const series = downsample(options.despike ? medianOfThree(finite) : finite, maxPoints);
   const n = series.length;
+  const spacing = n > 1 ? ((series[n - 1] as { t: number }).t - (series[0] as { t: number }).t) / (n - 1) : 1;
+  const minSegment = Math.max(options.minSegment ?? 3, Math.ceil(minDurationS / Math.max(spacing, 1e-9)));
   if (n < minSegment + minBaseline) return undefined;
   const sum = new Float64Array(n + 1);
   const squares = new Float64Array(n + 1);
@@ -77,6 +83,7 @@ export function findLevelShift(
     }
   }
   if (best.a < 0 || best.t < minT) return undefined;
+  best.a = sharpestStep(series, best.a, best.b, minSegment);
   const inside = series.slice(best.a, best.b).map((p) => p.v);
   const outside = [...series.slice(0, best.a), ...series.slice(best.b)].map((p) => p.v);
   const before = median(outside);
@@ -97,6 +104,40 @@ export function findLevelShift(
     ratio,
     t: Math.round(best.t * 10) / 10,
   };
+}
+
+/**
+ * Where inside the segment [a, b) the level changed most abruptly: the segment that beats the rest best may
+ * begin in a slow drift (an evening decline) before the real step; the step is the point whose following
+ * window differs most from its preceding window. The window is the segment's least length.
+ */
+function sharpestStep(series: ReadonlyArray<{ v: number }>, a: number, b: number, window: number): number {
+  const w = Math.max(3, window);
+  const mean = (from: number, to: number) => {
+    let sum = 0;
+    for (let i = from; i < to; i++) sum += (series[i] as { v: number }).v;
+    return sum / (to - from);
+  };
+  const jump = (i: number) => Math.abs(mean(i, Math.min(b, i + w)) - mean(Math.max(0, i - w), i));
+  let best = a;
+  let size = jump(a);
+  for (let i = a + 1; i <= b - Math.min(w, b - a); i++) {
+    const j = jump(i);
+    if (j > size * 1.5 && j > size) {
+      best = i;
+      size = j;
+    }
+  }
+  return best;
+}
+
+function medianOfThree(points: ReadonlyArray<{ t: number; v: number }>): Array<{ t: number; v: number }> {
+  return points.map((p, i) => {
+    if (i === 0 || i === points.length - 1) return p;
+    const a = (points[i - 1] as { v: number }).v;
+    const c = (points[i + 1] as { v: number }).v;
+    return { t: p.t, v: Math.max(Math.min(a, p.v), Math.min(Math.max(a, p.v), c)) };
+  });
 }
 
 function downsample<T extends { t: number; v: number }>(points: T[], maxPoints: number): Array<{ t: number; v: number }> {
