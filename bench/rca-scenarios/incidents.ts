@@ -497,7 +497,11 @@ function trafficSurge(ctx: IncidentContext): Incident {
     events,
     logRules,
     oneOffs: [],
-    requires: { alternatives: [['request_rate'], ['success_rate'], ['prompt_tokens_rate']], logsSuffice: false },
+    // Token throughput alone cannot tell more requests from longer ones: it needs the length beside it.
+    requires: {
+      alternatives: [['request_rate'], ['success_rate'], ['prompt_tokens_rate', 'prompt_len'], ['gen_tokens_rate', 'gen_len']],
+      logsSuffice: false,
+    },
     quietBefore: 2400,
   };
 }
