@@ -39,8 +39,8 @@ const THRESHOLDS: Record<string, ShiftThresholds> = {
 const DEFAULT_THRESHOLDS: ShiftThresholds = { minRatio: 1.5, minAbsolute: 0 };
 /** An incident is a sustained move: at least five minutes, after single-scrape spikes are taken out. */
 const SHIFT_OPTIONS = { minDurationS: 300, despike: true };
-/** A share that is a symptom only near its limit: a KV cache at 30 % is healthy however fast it got there. */
-const SYMPTOM_LEVEL: Record<string, number> = { kv_cache_usage: 0.8 };
+/** Levels below which a move is nobody's symptom: a KV cache at 30 % is healthy however fast it got there, 50 ms of queueing unnoticed. */
+const SYMPTOM_LEVEL: Record<string, number> = { kv_cache_usage: 0.8, queue_time: 0.1 };
 
 /** Metrics whose move in the bad direction is a symptom people notice, as opposed to load. */
 const SYMPTOMS: Record<string, 'up' | 'down'> = {
@@ -59,6 +59,8 @@ const SYMPTOMS: Record<string, 'up' | 'down'> = {
 const LOSSES: Record<string, 'down'> = { request_rate: 'down', running: 'down', throughput: 'down', prompt_throughput: 'down' };
 /** Symptoms that began this long before the clearest one, and still lasted into it, are part of the same incident. */
 const EPISODE_S = 600;
+/** A move at least this abrupt (jump at its start over the whole move) is a step, not a drift. */
+const ABRUPT = 0.3;
 /** Changes up to an hour before the onset can be blamed. */
 export const LOOKBACK_S = 3600;
 /** A surge or an input shift explains an incident only if it began at most this long before the symptoms (a ramp may take a while to overload). */
@@ -200,15 +202,23 @@ export function establishFacts(input: RcaInput): Facts {
 }
 
 /**
- * When the incident began: the clearest symptom (highest t statistic) anchors it, and the earliest symptom
- * that began up to EPISODE_S before it and lasted into it sets the start. Traffic that rose hours earlier (a
- * daily ramp), a slow evening decline, and a queue that formed at the daily peak are not the incident.
+ * When the incident began: the earliest clear symptom (a t statistic at least half the clearest one's) that is a
+ * step rather than a drift (or the most abrupt clear one when none is), and
+ * any symptom that began up to EPISODE_S before it and lasted into it. Traffic that rose hours earlier (a daily
+ * ramp), a slow evening decline, and a short queue at the daily peak are not the incident.
  */
 function onsetOf(own: readonly LevelShift[]): number | undefined {
   const symptoms = own.filter(
     (s) => (SYMPTOMS[s.metric] === s.direction && s.after >= (SYMPTOM_LEVEL[s.metric] ?? 0)) || LOSSES[s.metric] === s.direction,
   );
-  const anchor = [...symptoms].sort((a, b) => b.t - a.t || a.start - b.start)[0];
+  // A slow drift (fewer requests as the evening goes) is not where an incident starts: steps are, when there are any.
+  const clearest = Math.max(0, ...symptoms.map((s) => s.t));
+  const clear = symptoms.filter((s) => s.t >= clearest / 2);
+  const steps = clear.filter((s) => s.abruptness >= ABRUPT);
+  const anchor =
+    steps.length > 0
+      ? [...steps].sort((a, b) => a.start - b.start)[0]
+      : [...clear].sort((a, b) => b.abruptness - a.abruptness || a.start - b.start)[0];
   if (!anchor) return own[0]?.start;
   const episode = symptoms.filter((s) => s.start >= anchor.start - EPISODE_S && s.start <= anchor.start && s.end >= anchor.start);
   return Math.min(...episode.map((s) => s.start));
@@ -232,10 +242,16 @@ export function moved(facts: Facts, metric: string, direction: 'up' | 'down' = '
   );
 }
 
-/** A move that began no earlier than DRIVER_LEAD_S before the onset (a daily ramp hours earlier is not a driver). */
+/**
+ * A driver (more traffic, longer requests) that can explain the symptoms: it began at most DRIVER_LEAD_S before
+ * the onset, or up to twice that if it rose abruptly (faster than a daily rhythm) and was still there when the
+ * symptoms began (a ramp can take a while to overload). A daily ramp hours earlier is not a driver.
+ */
 function recent(facts: Facts, shift: LevelShift | undefined): LevelShift | undefined {
   if (!shift || facts.onset === undefined) return shift;
-  return shift.start >= facts.onset - DRIVER_LEAD_S ? shift : undefined;
+  if (shift.start >= facts.onset - DRIVER_LEAD_S) return shift;
+  const lasting = shift.end >= facts.onset - facts.step;
+  return lasting && shift.abruptness >= ABRUPT && shift.start >= facts.onset - 2 * DRIVER_LEAD_S ? shift : undefined;
 }
 
 function driversOf(facts: Facts): Drivers {

@@ -22,6 +22,8 @@ export interface LevelShift {
   ratio: number | null;
   /** Two-sample t statistic of the segment against the rest. */
   t: number;
+  /** The jump at the start (a few minutes either side) over the whole move: about 1 for a step, small for a slow drift. */
+  abruptness: number;
 }
 
 export interface ShiftThresholds {
@@ -84,6 +86,11 @@ export function findLevelShift(
   }
   if (best.a < 0 || best.t < minT) return undefined;
   best.a = sharpestStep(series, best.a, best.b, minSegment);
+  const abruptness = Math.min(
+    1,
+    jumpAt(series, best.a, best.b, minSegment) /
+      Math.max(1e-12, Math.abs(meanOf(series, best.a, best.b) - meanOutside(series, best.a, best.b))),
+  );
   const inside = series.slice(best.a, best.b).map((p) => p.v);
   const outside = [...series.slice(0, best.a), ...series.slice(best.b)].map((p) => p.v);
   const before = median(outside);
@@ -103,6 +110,7 @@ export function findLevelShift(
     after,
     ratio,
     t: Math.round(best.t * 10) / 10,
+    abruptness: Math.round(abruptness * 100) / 100,
   };
 }
 
@@ -112,23 +120,33 @@ export function findLevelShift(
  * window differs most from its preceding window. The window is the segment's least length.
  */
 function sharpestStep(series: ReadonlyArray<{ v: number }>, a: number, b: number, window: number): number {
-  const w = Math.max(3, window);
-  const mean = (from: number, to: number) => {
-    let sum = 0;
-    for (let i = from; i < to; i++) sum += (series[i] as { v: number }).v;
-    return sum / (to - from);
-  };
-  const jump = (i: number) => Math.abs(mean(i, Math.min(b, i + w)) - mean(Math.max(0, i - w), i));
   let best = a;
-  let size = jump(a);
-  for (let i = a + 1; i <= b - Math.min(w, b - a); i++) {
-    const j = jump(i);
-    if (j > size * 1.5 && j > size) {
+  let size = jumpAt(series, a, b, window);
+  for (let i = a + 1; i <= b - Math.min(Math.max(3, window), b - a); i++) {
+    const j = jumpAt(series, i, b, window);
+    if (j > size * 1.5) {
       best = i;
       size = j;
     }
   }
   return best;
+}
+
+/** How much the mean of the window after i (within the segment ending at b) differs from the window before it. */
+function jumpAt(series: ReadonlyArray<{ v: number }>, i: number, b: number, window: number): number {
+  const w = Math.max(3, window);
+  return Math.abs(meanOf(series, i, Math.min(b, i + w)) - meanOf(series, Math.max(0, i - w), i));
+}
+
+function meanOf(series: ReadonlyArray<{ v: number }>, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += (series[i] as { v: number }).v;
+  return to > from ? sum / (to - from) : 0;
+}
+
+function meanOutside(series: ReadonlyArray<{ v: number }>, a: number, b: number): number {
+  const n = series.length - (b - a);
+  return n > 0 ? (meanOf(series, 0, series.length) * series.length - meanOf(series, a, b) * (b - a)) / n : 0;
 }
 
 function medianOfThree(points: ReadonlyArray<{ t: number; v: number }>): Array<{ t: number; v: number }> {

@@ -15,9 +15,9 @@ const ADDITIVE = new Set([
 /**
  * One series per deployment, metric and source: per-pod or per-GPU series of one file become the
  * deployment's (summed or averaged at each time, over the parts present then, so pods that come
- * and go in a rollout still make one line). Where a deployment has request rates and token rates
- * but no length series, the mean prompt and generation lengths are derived from them (tokens per
- * second over requests per second), since that is how those metrics show an input shift.
+ * and go in a rollout still make one line). Where a deployment has two of token rate, request rate
+ * and mean length, the third is derived (tokens per second over requests per second is the mean
+ * length), since that is how those metrics show an input shift or a surge.
  */
 export function combineSeries(series: readonly RcaSeries[]): RcaSeries[] {
   const groups = new Map<string, RcaSeries[]>();
@@ -48,34 +48,39 @@ export function combineSeries(series: readonly RcaSeries[]): RcaSeries[] {
       .map(([t, values]) => ({ t, v: values.reduce((s, v) => s + v, 0) / (add ? 1 : values.length) }));
     out.push({ deployment: first.deployment, metric: first.metric, points, source: first.source });
   }
-  return [...out, ...derivedLengths(out)];
+  return [...out, ...derived(out)];
 }
 
-function derivedLengths(series: readonly RcaSeries[]): RcaSeries[] {
+/** tokens per second = requests per second × tokens per request: any two give the third when it is missing. */
+function derived(series: readonly RcaSeries[]): RcaSeries[] {
   const out: RcaSeries[] = [];
   for (const deployment of new Set(series.map((s) => s.deployment))) {
     const mine = series.filter((s) => s.deployment === deployment);
-    const find = (metric: string) => mine.find((s) => s.metric === metric);
-    const requests = find('request_rate');
-    if (!requests) continue;
+    const find = (metric: string) =>
+      mine.find((s) => s.metric === metric) ?? out.find((s) => s.deployment === deployment && s.metric === metric);
     for (const [tokens, length] of [
       ['prompt_throughput', 'prompt_length'],
       ['throughput', 'generation_length'],
     ] as const) {
       const rate = find(tokens);
-      if (!rate || find(length)) continue;
-      const perRequest = new Map(requests.points.map((p) => [p.t, p.v]));
-      const points = rate.points
-        .map((p) => ({ t: p.t, v: p.v / (perRequest.get(p.t) ?? Number.NaN) }))
-        .filter((p) => Number.isFinite(p.v) && (perRequest.get(p.t) ?? 0) > 0);
-      if (points.length > 0)
-        out.push({
-          deployment,
-          metric: length,
-          points,
-          source: `${rate.source ?? tokens} / ${requests.source ?? 'request_rate'}`,
-        });
+      const requests = find('request_rate');
+      const perRequest = find(length);
+      if (rate && requests && !perRequest) out.push(ratioOf(rate, requests, deployment, length));
+      else if (rate && perRequest && !requests) out.push(ratioOf(rate, perRequest, deployment, 'request_rate'));
     }
   }
-  return out;
+  return out.filter((s) => s.points.length > 0);
+}
+
+function ratioOf(numerator: RcaSeries, denominator: RcaSeries, deployment: string, metric: string): RcaSeries {
+  const below = new Map(denominator.points.map((p) => [p.t, p.v]));
+  const points = numerator.points
+    .map((p) => ({ t: p.t, v: p.v / (below.get(p.t) ?? Number.NaN) }))
+    .filter((p) => Number.isFinite(p.v) && (below.get(p.t) ?? 0) > 0);
+  return {
+    deployment,
+    metric,
+    points,
+    source: `${numerator.source ?? numerator.metric} / ${denominator.source ?? denominator.metric}`,
+  };
 }
