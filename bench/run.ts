@@ -1,5 +1,6 @@
 import { benchLoadTester } from './load-tester.ts';
 import { benchLoghub, benchLogParseThroughput } from './loghub.ts';
+import { benchLoghubLeaveOneOut } from './loghub-loso.ts';
 import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
@@ -15,5 +16,6 @@ await benchQueries();
 await benchNab();
 await benchLogParseThroughput();
 await benchLoghub();
+await benchLoghubLeaveOneOut();
 await benchLoadTester();
 await benchTuning();
