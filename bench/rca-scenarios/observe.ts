@@ -218,11 +218,13 @@ const NOTICEABLE: Partial<Record<MetricId, (before: number, after: number) => bo
 };
 
 /**
- * The symptoms of the affected deployment an on-call would notice, from its true states: the usual
- * level in the hour before the onset against the worst 5-minute median in the two hours after it.
+ * The symptoms of the affected deployment an on-call would notice: its true states against the same deployment
+ * with the same traffic and no incident (the counterfactual), compared 5-minute median against 5-minute median
+ * over the two hours after the onset, so a daily rhythm or a batch job ending is never taken for the incident.
  */
 export function noticeableSymptoms(
   states: readonly DeploymentState[],
+  counterfactual: readonly DeploymentState[],
   d: Deployment,
   onset: number,
   step: number,
@@ -233,17 +235,18 @@ export function noticeableSymptoms(
     return v.length > 0 ? (v[v.length >> 1] as number) : Number.NaN;
   };
   const span = Math.max(1, Math.round(300 / step));
+  const from = states.findIndex((s) => s.t >= onset);
+  if (from < 0) return out;
+  const to = Math.min(states.length, from + Math.round(7200 / step));
   for (const [metric, noticed] of Object.entries(NOTICEABLE) as Array<[MetricId, (b: number, a: number) => boolean]>) {
-    const value = (s: DeploymentState) => truth(metric, s, d);
-    const before = median(states.filter((s) => s.t >= onset - 3600 && s.t < onset - 300).map(value));
-    const after = states.filter((s) => s.t >= onset && s.t < onset + 7200).map(value);
-    const down = metric === 'running' || metric === 'success_rate';
-    let worst = down ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-    for (let i = 0; i + span <= after.length; i++) {
-      const m = median(after.slice(i, i + span));
-      if (Number.isFinite(m)) worst = down ? Math.min(worst, m) : Math.max(worst, m);
+    for (let i = from; i + span <= to; i++) {
+      const actual = median(states.slice(i, i + span).map((s) => truth(metric, s, d)));
+      const usual = median(counterfactual.slice(i, i + span).map((s) => truth(metric, s, d)));
+      if (Number.isFinite(actual) && Number.isFinite(usual) && noticed(usual, actual)) {
+        out.add(metric);
+        break;
+      }
     }
-    if (Number.isFinite(before) && Number.isFinite(worst) && noticed(before, worst)) out.add(metric);
   }
   return out;
 }

@@ -181,7 +181,28 @@ function build(seed: number, attempt: number, anyway = false): Scenario | undefi
     );
   }
 
-  const noticed = noticeableSymptoms(states.get(affected.name) as DeploymentState[], affected, incident.onset, step);
+  // The same deployment with the same traffic and no incident, to tell the incident's symptoms from the day's rhythm.
+  const routine = layers.filter((l) => l.deployment === affected.name && !incident.effects.includes(l));
+  const counterfactual = simulateDeployment(
+    affected,
+    {
+      start,
+      step,
+      points,
+      effects: (t, k) => combine(routine.map((l) => l.at(t, k))),
+      podAt: (t, k) => podAt(affected, k, t),
+      clientTimeout,
+      dependencyInTtft,
+    },
+    rateOf(affected),
+  );
+  const noticed = noticeableSymptoms(
+    states.get(affected.name) as DeploymentState[],
+    counterfactual,
+    affected,
+    incident.onset,
+    step,
+  );
   if (noticed.size === 0 && !anyway) return undefined;
 
   // What the team exports: a naming style, a subset of metrics, per-pod or per-deployment series.
