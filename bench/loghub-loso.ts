@@ -145,8 +145,9 @@ export interface LeaveOneOutResult {
 export async function leaveOneSystemOut(
   systemNames = Object.keys(DRAIN_PUBLISHED_GA),
   points = gridPoints(),
+  root = loghubRoot(),
 ): Promise<LeaveOneOutResult> {
-  const systems = await Promise.all(systemNames.map((name) => loadLoghubSystem(name)));
+  const systems = await Promise.all(systemNames.map((name) => loadLoghubSystem(name, root)));
   const scores = scoreGrid(systems, points);
   const heldOut = leaveOneOutChoices(scores).map((point, s) => ({
     system: systemNames[s] as string,

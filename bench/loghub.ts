@@ -2,11 +2,11 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { groupingAccuracy, parseCsv } from '../src/analysis/logs/accuracy.ts';
 import { DEFAULT_MINER_PARAMETERS, type TemplateMinerOptions } from '../src/analysis/logs/drain.ts';
 import { LOGHUB_FORMATS, parseLogFormat } from '../src/analysis/logs/format.ts';
 import { parseLogStream } from '../src/analysis/logs/parse.ts';
+import { dataSetRoot } from './support/data-sets.ts';
 
 /** Drain's published grouping accuracy (Zhu et al., ICSE 2019), with per-dataset regexes. */
 export const DRAIN_PUBLISHED_GA: Readonly<Record<string, number>> = {
@@ -20,8 +20,9 @@ export const DRAIN_PUBLISHED_GA: Readonly<Record<string, number>> = {
   Apache: 1.0,
 };
 
+/** Loghub-2k: LOGHUB_DIR, else ../shared/data/loghub; a clear error when it is not there. */
 export function loghubRoot(): string {
-  return fileURLToPath(new URL('../../shared/data/loghub/', import.meta.url));
+  return dataSetRoot('loghub', 'LOGHUB_DIR', join('HDFS', 'HDFS_2k.log'));
 }
 
 /** GA of our parser (default options unless given, no per-dataset regexes) on one Loghub-2k system. */

