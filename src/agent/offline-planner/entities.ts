@@ -31,6 +31,10 @@ export interface Entities {
   /** A person named as the actor of audited actions ("by bob", "has alice approved"). */
   user?: string;
   url?: string;
+  /** A raw PromQL expression, taken as written. */
+  promql?: string;
+  maxNumSeqs?: number;
+  maxNumBatchedTokens?: number;
   /** The model name to send to a bare URL ("with model meta-llama/Meta-Llama-3-8B-Instruct"). */
   servedModel?: string;
   ratePerSecond?: number;
@@ -185,8 +189,11 @@ const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
     'throughput',
     /throughput|thru-?put|\btput\b|tokens?\s*(per|\/|a)\s*s(ec(ond)?)?|\btok\/s\b|\btps\b|tokens? generated|吞吐|每秒.{0,6}token|token.{0,4}每秒/,
   ],
-  ['request_rate', /requests? (per|\/) ?s(ec(ond)?)?|\brps\b|\bqps\b|request rate|traffic|\bload\b|请求量|请求数|流量|qps/],
-  ['running', /running requests|batch size|in[\s-]flight|并发数/],
+  [
+    'request_rate',
+    /requests? (per|\/) ?s(ec(ond)?)?|\brps\b|\bqps\b|request rate|traffic|\bload\b|请求量|请求数|流量|qps|每秒.{0,4}请求/,
+  ],
+  ['running', /running requests|requests (are )?running|batch size|in[\s-]flight|concurrently|being processed|并发数|正在处理/],
   ['e2e_latency', /e2e|end[\s-]to[\s-]end|latency|response time|slow|延迟|时延|耗时|慢/],
 ];
 
@@ -345,6 +352,38 @@ const SEARCH_STOPWORDS =
 const VOCABULARY =
   /^(TTFT|TPOT|ITL|GPUS?|KV|AWQ|GPTQ|FP\d+|BF\d+|INT\d+|QPS|RPS|SLOS?|API|URL|LLMS?|VRAM|RCA|ETA|UTC|PST|EST|CET|GMT|AM|PM|OK|ASAP|PTAL|FYI|DEV|PROD|[AHL]\d+\w*|P\d+)$/;
 
+const PROMQL_FUNCTION =
+  /\b(?:sum|avg|max|min|count|rate|irate|increase|delta|deriv|histogram_quantile|quantile|topk|bottomk|stddev|absent|[a-z]+_over_time)\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\(/;
+const PROMQL_SELECTOR =
+  /[a-zA-Z_][\w]*:[a-zA-Z_][\w:]*(?:\{[^}]*\})?(?:\[\d+[smhdw]\])?|[a-zA-Z_][\w:]*\{[^}]*\}(?:\[\d+[smhdw]\])?/;
+
+/** The end of the parenthesised group opening at `start`, or the text's end. */
+function closingParen(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/** A raw PromQL expression in the request: quoted, after the word "promql", or a function call or selector. */
+function extractPromql(text: string): string | undefined {
+  const quoted = (/`([^`]+)`/.exec(text) ?? /["“]([^"”]+)["”]/.exec(text))?.[1];
+  if (quoted && (PROMQL_FUNCTION.test(quoted) || PROMQL_SELECTOR.test(quoted))) return quoted.trim();
+  const call = PROMQL_FUNCTION.exec(text);
+  if (call) {
+    let end = closingParen(text, call.index + call[0].length - 1);
+    const grouping = /^\s*(?:by|without)\s*\([^)]*\)/.exec(text.slice(end));
+    if (grouping) end += grouping[0].length;
+    return text.slice(call.index, end).trim();
+  }
+  const selector = PROMQL_SELECTOR.exec(text);
+  if (selector && /\{|\[|:/.test(selector[0]) && !/^(https?|[a-z]+:\/\/)/.test(selector[0]) && !/^\d/.test(selector[0]))
+    return /^[a-z]+:\d/.test(selector[0]) ? undefined : selector[0];
+  return undefined;
+}
+
 /** Milliseconds of a latency bound after one of the metric's words ("ttft under 0.5 s" → 500). */
 function sloOf(text: string, metricWords: string): number | undefined {
   const bound = `(?:under|below|<=?|≤|within|at most|less than|no more than|max(?:imum)?|不超过|低于|小于|控制在)?`;
@@ -362,9 +401,13 @@ function sloOf(text: string, metricWords: string): number | undefined {
  * colons in Chinese text become ASCII).
  */
 export function extractEntities(original: string, knownDeployments: readonly string[] = []): Entities {
-  const normalised = original.normalize('NFKC');
+  const written = original.normalize('NFKC').replace(/(\d),(\d{3})\b/g, '$1$2');
+  // A PromQL expression is taken whole; its "[5m]" or label values are not names, ranges or numbers of the request.
+  const promql = extractPromql(written);
+  const normalised = promql ? written.replace(promql, ' ').replace(/`\s*`|"\s*"/g, ' ') : written;
   const text = normalised.toLowerCase();
   const entities: Entities = { deployments: extractDeployments(text, knownDeployments) };
+  if (promql) entities.promql = promql;
 
   // Environment words inside a deployment name ("chat-prod") do not name an environment.
   const withoutNames = entities.deployments.reduce((t, name) => t.split(name).join(' '), text);
@@ -401,7 +444,12 @@ export function extractEntities(original: string, knownDeployments: readonly str
     const value = toNumber(replicas[1]);
     if (value !== undefined) entities.replicas = value;
   }
-  if (/scale\s+(?:down\s+)?(?:\S+\s+)?(?:down\s+)?to\s+zero|缩容到\s*0|\bto\s+0\b/.test(text)) entities.replicas = 0;
+  if (
+    /\b(?:to|down to)\s+(?:zero|nothing|none|0)\b(?!\s*(?:%|ms|s\b|gpus?))|(?:到|至|成)\s*0\s*(?:个)?(?:副本|实例)?(?![\d.])/.test(
+      text,
+    )
+  )
+    entities.replicas = 0;
 
   Object.assign(entities, extractGpu(text));
   const dtypes = extractDtypes(text);
@@ -409,12 +457,12 @@ export function extractEntities(original: string, knownDeployments: readonly str
   if (dtypes.length > 1) entities.dtypes = dtypes;
 
   const context =
-    /(\d+(?:\.\d+)?)\s*(k)?\s*(?:tokens?\s+)?(?:of\s+)?(?:context|ctx|上下文)/.exec(text) ??
+    /(\d+(?:\.\d+)?)\s*(k)?[\s-]*(?:tokens?[\s-]+)?(?:of\s+)?(?:context|ctx|上下文)/.exec(text) ??
     /(?:context|ctx|上下文)\s*(?:length|window|长度)?\s*(?:of|=|:)?\s*(\d+(?:\.\d+)?)\s*(k)?/.exec(text);
   if (context) entities.contextLength = Math.round(Number(context[1]) * (context[2] ? 1024 : 1));
 
   const concurrency =
-    /(\d+)\s*(?:concurrent|parallel|simultaneous)|concurrency\s*(?:of|=|:)?\s*(\d+)|(\d+)\s*(?:users|streams|sequences)|并发\s*(\d+)|(\d+)\s*并发/.exec(
+    /(\d+)\s*(?:at a time|at once|in parallel|concurrent|parallel|simultaneous)|concurrency\s*(?:of|=|:)?\s*(\d+)|(\d+)\s*(?:users|streams|sequences)|并发\s*(\d+)|(\d+)\s*并发/.exec(
       text,
     );
   if (concurrency) entities.concurrency = Number(concurrency.slice(1).find((g) => g !== undefined));
@@ -424,7 +472,7 @@ export function extractEntities(original: string, knownDeployments: readonly str
       String.raw`\b${NUM}\s+(?:[a-z-]+\s+)?(?:requests?|reqs?|calls|prompts|queries|completions|pings)(?!\s*(?:per|\/|a)\s*(?:s|sec|second|min))\b`,
     ).exec(text) ??
     /(\d+)\s*(?:times|次)(?!\s*(?:per|a)\b)/.exec(text) ??
-    /(\d+)\s*个?[\u4e00-\u9fff]{0,3}?(?:请求|调用)/.exec(text);
+    /(\d+|[一两二三四五六七八九十]+)\s*个?[\u4e00-\u9fff]{0,3}?(?:请求|调用)/.exec(text);
   if (requests) {
     const count = /^a\s+(couple|few)/.test(requests[0]) ? undefined : toNumber(requests[1]);
     if (count !== undefined) entities.requests = count;
@@ -463,6 +511,11 @@ export function extractEntities(original: string, knownDeployments: readonly str
     /#(\d+)\b/.exec(text);
   if (job) entities.jobId = Number(job[1]);
 
+  const maxNumSeqs = /max[\s_-]?num[\s_-]?seqs\s*(?:of|=|:|to|at)?\s*(\d+)/.exec(text);
+  if (maxNumSeqs) entities.maxNumSeqs = Number(maxNumSeqs[1]);
+  const maxBatched = /max[\s_-]?num[\s_-]?batched[\s_-]?tokens\s*(?:of|=|:|to|at)?\s*(\d+)(k)?/.exec(text);
+  if (maxBatched) entities.maxNumBatchedTokens = Number(maxBatched[1]) * (maxBatched[2] ? 1024 : 1);
+
   const searchTerm = extractSearchTerm(normalised, entities.deployments);
   if (searchTerm) entities.quoted = searchTerm;
   const limit =
@@ -473,7 +526,13 @@ export function extractEntities(original: string, knownDeployments: readonly str
   const user =
     /<@([a-z0-9]+)>/i.exec(normalised) ??
     /\b(?:by|from)\s+@?([a-z][\w.-]*)\b(?!\s*(?:deployment|pattern|template|metric|model|env))/.exec(text) ??
-    /\b(?:has|did|have)\s+@?([a-z][\w.-]*)\s+(?:approved|deployed|rolled|scaled|rejected|proposed|done|changed|touched|run|ran|cancell?ed)\b/.exec(
+    /\b(?:has|did|have)\s+@?([a-z][\w.-]*)\s+(?:approve|approved|deploy|deployed|rolled|scaled|rejected|proposed|do|done|change|changed|touch|touched|run|ran|cancell?ed)\b/.exec(
+      text,
+    ) ??
+    /\b(?:everything|anything|what|all)\s+@?([a-z][\w.-]*)\s+(?:approved|deployed|rolled back|scaled|rejected|proposed|did|changed|touched|ran|cancell?ed)\b/.exec(
+      text,
+    ) ??
+    /(?:^|\s)@?([a-z][\w.-]*?)(?:'s)?\s*(?:actions|approvals|activity|\s*(?:昨天|今天|最近)?\s*(?:做了|操作|批准了|审批了|部署了|发布了|改了))/.exec(
       text,
     );
   if (user && !NOT_A_USER.test(user[1] as string) && !entities.deployments.includes(user[1] as string))

@@ -2,6 +2,9 @@ import type { Entities } from './entities.ts';
 import { cuesOf } from './intent-cues.ts';
 import { isAdvisoryQuestion, isPoliteImperative, isQuestion, unsupportedAction } from './request-form.ts';
 
+/** Weight of a cue feature; 1 scored best in cross-validation on dev (2 and 3 were worse). */
+export const CUE_WEIGHT = 1;
+
 /** A sparse feature vector: feature name to value. */
 export type Features = Map<string, number>;
 
@@ -84,13 +87,28 @@ function entityFlags(entities: Entities): string[] {
   return flags;
 }
 
+// Politeness and filler before the verb that carries the request.
+const LEAD_FILLER =
+  /^(?:(?:hey|hi|ok|okay|so|now|then|just|quickly|please|pls|plz|kindly|can you|could you|would you|will you|can we|could we|i want you to|i need you to|i'd like you to|i want to|i need to|let's|go ahead and|§|,|:|-)\s*)+/;
+
+/** The first word of the request after politeness ("please roll back …" → "roll"): imperatives lead with their verb. */
+export function leadWord(masked: string): string | undefined {
+  const rest = masked.replace(LEAD_FILLER, '');
+  const latin = /^[a-z][a-z'-]*/.exec(rest);
+  if (latin) return latin[0];
+  const chinese = /^(?:请|帮我|麻烦|给我|帮忙)?\s*([\u4e00-\u9fff]{1,2})/.exec(rest);
+  return chinese?.[1];
+}
+
 /** Every feature of one request: character and word n-grams, cues, entity flags and its grammatical form. */
 export function featuresOf(text: string, entities: Entities): Features {
   const masked = maskedText(text, entities);
   const features: Features = new Map([['bias', 1]]);
   addNormalised(features, 'c:', charGrams(masked));
   addNormalised(features, 'w:', wordGrams(masked));
-  for (const cue of cuesOf(text)) features.set(`cue:${cue}`, 1);
+  for (const cue of cuesOf(text)) features.set(`cue:${cue}`, CUE_WEIGHT);
+  const lead = leadWord(masked);
+  if (lead) features.set(`lead:${lead}`, 1);
   for (const flag of entityFlags(entities)) features.set(`e:${flag}`, 1);
   if (isQuestion(text)) features.set('form:question', 1);
   if (isAdvisoryQuestion(text)) features.set('form:advisory', 1);

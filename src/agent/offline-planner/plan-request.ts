@@ -4,7 +4,7 @@ import { followUpOf } from './follow-up.ts';
 import { classify, type IntentModel, type IntentScore, NO_TOOL, shippedIntentModel } from './intent-classifier.ts';
 import { CUES, hasDomainCue } from './intent-cues.ts';
 import { featuresOf } from './intent-features.ts';
-import { isAdvisoryQuestion, unsupportedAction } from './request-form.ts';
+import { isAdvisoryQuestion, isQuestion, unsupportedAction } from './request-form.ts';
 import { correctSpelling } from './spelling.ts';
 import { buildPlan, clarify, type Plan, WRITE_TOOLS } from './tool-arguments.ts';
 
@@ -38,12 +38,23 @@ interface Decision {
   ranked: IntentScore[];
 }
 
-// A question about what already happened, not a request to do it now.
+// A question about a change that already happened ("who rolled back …", "did we revert …?").
 const ABOUT_THE_PAST = /\b(did|was|were|has|have|had|when|who|why)\b|谁|为什么|什么时候|了吗|了没/;
+const PAST_ROLLBACK =
+  /\b(did|was|were|has|have|had)\s+(\S+\s+){0,3}(roll(ed)?[\s-]?back|rollback|revert(ed)?|undone|downgraded)\b|\b(who|when|why)\b.{0,40}\b(rolled back|reverted|rollback|roll back)\b|谁.{0,20}(回滚|回退)|为什么.{0,10}(回滚|回退)|(回滚|回退)了(吗|没)/;
 const AUDIT =
-  /\baudit|\b(proposals|approvals)\b|\bwho\b.{0,40}\b(deployed|rolled|scaled|approved|rejected|shipped|changed|touched|ran|started|cancell?ed|released|pushed|proposed|reverted)\b|谁.{0,12}(部署|发布|回滚|回退|扩容|缩容|批准|审批|改|操作|上线|动)|审计|操作记录|变更记录/;
+  /\baudit|\b(proposals|approvals)\b|\bwho\b.{0,40}\b(deployed|rolled|scaled|scaling|approved|rejected|shipped|changed|touched|ran|started|cancell?ed|released|pushed|proposed|reverted)\b|\bwhat did @?[a-z][\w.-]* (do|change|approve|deploy|touch)\b|\bactions (by|of|taken)\b|\b(failed|rejected|approved|proposed) (actions|changes)\b|\bchange (history|log)\b|谁.{0,20}(部署|发布|回滚|回退|扩容|缩容|批准|审批|改|操作|上线|动)|审计|操作记录|变更记录|审批记录|变更历史|做了(哪些|什么)操作/;
+// "list the jobs", "what jobs are running", "哪些任务在跑": the job list.
+const JOB_LIST = /\b(jobs|optimi[sz]ation runs|tuning runs)\b|哪些任务|任务列表|所有任务/;
+// A question whether something (a deploy, a change) caused a problem is a diagnosis.
+const CAUSED = /\b(break|broke|broken|caus(e|ed|ing)|responsible|regress(ed|ion)?|to blame|made\b.*\bworse)\b|导致|引起|搞坏/;
+// Words that ask for a size, a fit or GPU memory: a sizing question, whatever precision it names.
+const SIZING =
+  /\bestimate\b|\bsizing\b|\bsize (a|an|the|for|of|up)\b|\bhow (much|many) (gpu|vram|memory|gpus|cards|[ahl]\d+s?)\b|\bvram\b|\bgpu memory\b|\bmemory (footprint|needed|required|usage of a)\b|\bfit(s)? (on|in|into)\b|\benough (for|to (run|serve|host))\b|\bgpu requirements?\b|显存|估算|几张卡|多少张卡|放得下|跑得动|装得下/;
+// Sending a number of requests is a probe ("measure ttft by sending 50 requests").
+const SENDING = /\b(send|sending|sent|fire|firing|hit|issue|shoot|blast|run|do)\b|发|打/;
 
-const WHY = /\bwhy\b|为什么|为啥|\broot[\s-]?cause|根因|\brca\b/;
+const WHY = /\bwhy\b|为什么|为啥|\broot[\s-]?cause|根因|\brca\b|\bwhat('s| is)? caus(ed|ing)\b/;
 const ANOMALY = /anomal|\babnormal|\bunusual\b|\bout of the ordinary\b|\boutliers?\b|异常(?!日志)/;
 
 /**
@@ -53,12 +64,27 @@ const ANOMALY = /anomal|\babnormal|\bunusual\b|\bout of the ordinary\b|\boutlier
 function structuralIntent(text: string, e: Entities): string | undefined {
   if (AUDIT.test(text)) return 'list_audit';
   const aboutAJob = CUES.jobNoun.test(text) || CUES.optimisationNoun.test(text);
-  if (e.jobId !== undefined) return CUES.stopVerb.test(text) && !ABOUT_THE_PAST.test(text) ? 'cancel_job' : 'get_job_status';
-  if (CUES.rollback.test(text) && !ABOUT_THE_PAST.test(text) && !isAdvisoryQuestion(text)) return 'rollback_deployment';
-  if (aboutAJob && CUES.stopVerb.test(text) && !ABOUT_THE_PAST.test(text) && !isAdvisoryQuestion(text)) return 'cancel_job';
+  const stops = CUES.stopVerb.test(text) && !ABOUT_THE_PAST.test(text) && !isAdvisoryQuestion(text);
+  const future = CUES.future.test(text);
+  if (e.jobId !== undefined) return stops ? 'cancel_job' : 'get_job_status';
+  if (e.url && !e.promql) return 'probe_endpoint';
+  if (e.promql) return 'query_metrics';
+  if (CUES.rollback.test(text) && !PAST_ROLLBACK.test(text) && !isAdvisoryQuestion(text)) return 'rollback_deployment';
+  if (aboutAJob && stops) return 'cancel_job';
   if (aboutAJob && (CUES.progress.test(text) || /\bwhat happened to (my|the|our)\b/.test(text))) return 'get_job_status';
-  if (WHY.test(text)) return 'explain_incident';
+  if (JOB_LIST.test(text) && !CUES.stopVerb.test(text)) return 'get_job_status';
+  if (WHY.test(text) || (isQuestion(text) && CAUSED.test(text) && e.deployments.length > 0)) return 'explain_incident';
   if (ANOMALY.test(text) && !CUES.logs.test(text)) return 'detect_anomalies';
+  if (future) return undefined;
+  if (SIZING.test(text) && !CUES.logs.test(text) && !CUES.tune.test(text)) return 'estimate_resources';
+  if ((e.dtypes?.length ?? 0) > 1 && !isAdvisoryQuestion(text)) return 'start_optimization';
+  if ((e.sloTtftMs ?? e.sloTpotMs ?? e.trials) !== undefined && CUES.tune.test(text)) return 'start_optimization';
+  if (e.requests !== undefined && SENDING.test(text) && !CUES.logs.test(text)) return 'probe_endpoint';
+  if (CUES.replicaNoun.test(text) && /\bhow many\b|几个|多少/.test(text) && !CUES.scale.test(text))
+    return 'get_deployment_status';
+  // A context length with a model and no action around it asks what serving it takes.
+  if (e.contextLength !== undefined && e.deployments.length > 0 && !CUES.probe.test(text) && !CUES.deploy.test(text))
+    return 'estimate_resources';
   return undefined;
 }
 
@@ -66,7 +92,7 @@ function structuralIntent(text: string, e: Entities): string | undefined {
 function hasDomainSignal(text: string, e: Entities): boolean {
   return (
     e.deployments.length > 0 ||
-    [e.metric, e.jobId, e.version, e.environment, e.gpuType, e.dtype, e.url].some((value) => value !== undefined) ||
+    [e.user, e.metric, e.jobId, e.version, e.environment, e.gpuType, e.dtype, e.url].some((value) => value !== undefined) ||
     hasDomainCue(text)
   );
 }
@@ -177,7 +203,10 @@ export function planWith(
     const previousEntities = extractEntities(previousRequest, knownDeployments);
     const previous = decide(model, previousText, previousEntities, floor);
     if (previous.tool) {
-      if (!tool || !namesItsOwnIntent(text)) {
+      // "what about the logs?" says what to do; "and for staging?" only what changed.
+      const own = namesItsOwnIntent(text) ? (tool ?? ranked.find((s) => s.intent !== NO_TOOL)?.intent) : undefined;
+      if (own) tool = own;
+      else {
         tool = previous.tool;
         planText = `${previousText} ${text}`;
       }

@@ -1,3 +1,5 @@
+import { CUES } from './intent-cues.ts';
+
 /**
  * The grammatical form of a request, which decides whether it may change anything.
  * A polite imperative ("can you deploy …", "please roll back …", "帮我回滚 …") asks for the
@@ -56,7 +58,8 @@ const ABOUT_THE_PAST = /\b(why|when|how (many|often)|did|was|were|has|have|had)\
 
 /** The unsupported action a request asks for, if any ("restart", "delete", …). */
 export function unsupportedAction(text: string): string | undefined {
-  // Stopping or deleting a job is cancel_job, which exists.
+  // Stopping or deleting a job is cancel_job, and "turn it off by scaling to zero" is scaling: both exist.
+  if (CUES.scale.test(text) || CUES.replicaNoun.test(text) || CUES.rollback.test(text)) return undefined;
   if (ABOUT_THE_PAST.test(text) || /\b(jobs?|runs?|trials?|sweeps?|tuning|quanti[sz]ation|distill?ation)\b|任务|作业/.test(text))
     return undefined;
   for (const [english, chinese, words] of UNSUPPORTED) {

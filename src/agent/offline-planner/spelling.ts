@@ -6,12 +6,12 @@
  */
 
 const VOCABULARY = `
-abort aborted abnormal actually against alert alerts analyse analysis analyze anomalies anomaly anomalous approve approved
+abort aborted abnormal cache actually against alert alerts analyse analysis analyze anomalies anomaly anomalous approve approved
 approvals audit availability average backlog batch bayesian benchmark bottleneck broken build cancel cancelled canceled
 capacity cause change changed changes chart check cluster coming common compare compress concurrency concurrent config
 configuration configs context cost crash crashing current daily dashboard debug degraded deploy deployed deploying
-deployment deployments diagnose diagnosis distil distill distillation distilled downgrade endpoint endpoints environment
-error errors estimate evaluate failed failing failure failures faster finish finished forecast frequent genetic gpus
+deployment deployments diagnose diagnosis distill distillation distilled downgrade endpoint endpoints environment
+error errors estimate evaluate explain explanation failed failing failure failures faster finish finished forecast frequent genetic gpus
 graph happened health healthy history incident increase instances investigate latency latest launch list logs memory
 messages metric metrics minutes model models monitor optimisation optimise optimization optimize outage overview
 patterns percentile please predict prediction preemption preemptions previous probe production progress promote
@@ -32,6 +32,8 @@ hatch latch botch content contest confit modal motel modem terror tread treat ma
 `
   .trim()
   .split(/\s+/);
+// Four-letter words are only repaired by swapping two neighbouring letters ("tuen" → "tune").
+const SHORT = ['tune', 'logs', 'ping', 'kill', 'stop', 'jobs', 'ttft', 'tpot', 'undo', 'size'];
 const KNOWN = new Set([...VOCABULARY, ...KEEP]);
 
 /** Optimal-string-alignment distance (Damerau–Levenshtein without repeated edits), stopping above `limit`. */
@@ -71,6 +73,12 @@ const cache = new Map<string, string>();
 
 /** The vocabulary word a lower-case word is a typo of, or the word itself. */
 export function correctWord(word: string): string {
+  if (word.length === 4 && /^[a-z]+$/.test(word) && !SHORT.includes(word)) {
+    const swapped = SHORT.find(
+      (short) => editDistance(word, short, 1) === 1 && [...word].sort().join('') === [...short].sort().join(''),
+    );
+    return swapped ?? word;
+  }
   if (word.length < 5 || KNOWN.has(word) || !/^[a-z]+$/.test(word)) return word;
   const cached = cache.get(word);
   if (cached !== undefined) return cached;

@@ -145,6 +145,8 @@ const BUILDERS: Record<string, Builder> = {
       gpu_type: e.gpuType,
       gpu_count: e.gpuCount,
       quantization: e.dtype,
+      max_num_seqs: e.maxNumSeqs,
+      max_num_batched_tokens: e.maxNumBatchedTokens,
     });
   },
   start_optimization: (e, t) => {
@@ -204,15 +206,24 @@ const BUILDERS: Record<string, Builder> = {
       gpu_count: gpuCount,
     };
     // "int8 vs int4 for llama-3-70b": one estimate per precision, side by side.
-    const dtypes = (e.dtypes ?? []).filter((d) => d !== 'awq' && d !== 'gptq');
+    const dtypes = e.dtypes ?? [];
     if (dtypes.length > 1)
       return { kind: 'calls', calls: dtypes.map((dtype) => ({ tool: 'estimate_resources', args: compact({ ...args, dtype }) })) };
-    return calls('estimate_resources', { ...args, dtype: e.dtype === 'awq' || e.dtype === 'gptq' ? 'int4' : e.dtype });
+    return calls('estimate_resources', { ...args, dtype: e.dtype });
   },
-  explain_incident: (e, t) =>
-    needDeployment(e, 'Which deployment should I investigate, e.g. "why is mistral-7b slow since 14:00?"', (deployment) =>
+  explain_incident: (e, t) => {
+    // "Is anything broken right now?" names no deployment: the fleet's health answers it.
+    if (
+      !first(e) &&
+      /\b(anything|anywhere|any (deployments?|models?|services?)|everything|fleet|all deployments)\b|有没有什么|哪里|整体|所有/.test(
+        t,
+      )
+    )
+      return calls('get_deployment_status', { environment: e.environment });
+    return needDeployment(e, 'Which deployment should I investigate, e.g. "why is mistral-7b slow since 14:00?"', (deployment) =>
       calls('explain_incident', { deployment, range: e.range, symptom: symptomOf(t, e) }),
-    ),
+    );
+  },
   detect_anomalies: (e) => calls('detect_anomalies', { deployment: first(e), metric: e.metric, range: e.range }),
   probe_endpoint: (e) => {
     if (!first(e) && !e.url) return clarify('Which deployment should I probe, e.g. "probe qwen2-7b with 10 requests"?');
@@ -244,12 +255,14 @@ const BUILDERS: Record<string, Builder> = {
     }),
   get_deployment_status: (e) => calls('get_deployment_status', { deployment: first(e), environment: e.environment }),
   query_metrics: (e) =>
-    calls('query_metrics', {
-      deployment: first(e),
-      metric: e.metric,
-      quantile: e.quantile ?? (e.metric && LATENCY_METRICS.includes(e.metric) ? 0.95 : undefined),
-      range: e.range,
-    }),
+    e.promql
+      ? calls('query_metrics', { promql: e.promql, range: e.range })
+      : calls('query_metrics', {
+          deployment: first(e),
+          metric: e.metric,
+          quantile: e.quantile ?? (e.metric && LATENCY_METRICS.includes(e.metric) ? 0.95 : undefined),
+          range: e.range,
+        }),
 };
 
 /** The tools the planner can call, in the catalogue's order of reads before writes. */

@@ -26,7 +26,7 @@ export interface TrainingOptions {
   prune: number;
 }
 
-export const TRAINING: TrainingOptions = { l2: 1e-3, steps: 400, minDocuments: 2, prune: 0.005 };
+export const TRAINING: TrainingOptions = { l2: 1e-3, steps: 400, minDocuments: 2, prune: 0.05 };
 
 /** The corpus files the shipped model is trained on: the dev half and the extra dev cases. */
 export const TRAINING_FILES = ['dev.jsonl', 'dev-extra.jsonl'].map(
