@@ -217,6 +217,29 @@ const NOTICEABLE: Partial<Record<MetricId, (before: number, after: number) => bo
   success_rate: (b, a) => a <= 0.8 * b,
 };
 
+/** What shows a cause to someone looking for it (weaker than what pages someone): a visible move against the counterfactual. */
+const SHOWS: Partial<Record<MetricId, (usual: number, actual: number) => boolean>> = {
+  request_rate: (b, a) => a >= 1.3 * b || a <= b / 1.3,
+  success_rate: (b, a) => a >= 1.3 * b || a <= 0.85 * b,
+  prompt_len: (b, a) => a >= 1.3 * b,
+  gen_len: (b, a) => a >= 1.3 * b,
+  prompt_tokens_rate: (b, a) => a >= 1.3 * b || a <= b / 1.3,
+  gen_tokens_rate: (b, a) => a >= 1.3 * b || a <= b / 1.3,
+  kv_usage: (b, a) => a - b >= 0.1,
+  preemptions: (b, a) => a - b >= 0.02,
+  gpu_mem: (b, a) => a >= 1.05 * b,
+  gpu_temp: (b, a) => a - b >= 5,
+  error_rate: (b, a) => a - b >= 0.01,
+  running: (b, a) => a <= 0.85 * b || a >= 1.2 * b,
+  waiting: (b, a) => a >= b + 2,
+  ttft: (b, a) => a >= 1.3 * b,
+  tpot: (b, a) => a >= 1.25 * b,
+  e2e: (b, a) => a >= 1.3 * b,
+  queue_time: (b, a) => a - b >= 0.1,
+  prefill_time: (b, a) => a >= 1.3 * b,
+  decode_time: (b, a) => a >= 1.25 * b,
+};
+
 /**
  * The symptoms of the affected deployment an on-call would notice: its true states against the same deployment
  * with the same traffic and no incident (the counterfactual), compared 5-minute median against 5-minute median
@@ -228,25 +251,26 @@ export function noticeableSymptoms(
   d: Deployment,
   onset: number,
   step: number,
-): Set<MetricId> {
-  const out = new Set<MetricId>();
+): { noticed: Set<MetricId>; shown: Set<MetricId> } {
+  const noticed = new Set<MetricId>();
+  const shown = new Set<MetricId>();
   const median = (values: number[]) => {
     const v = values.filter(Number.isFinite).sort((x, y) => x - y);
     return v.length > 0 ? (v[v.length >> 1] as number) : Number.NaN;
   };
   const span = Math.max(1, Math.round(300 / step));
   const from = states.findIndex((s) => s.t >= onset);
-  if (from < 0) return out;
+  if (from < 0) return { noticed, shown };
   const to = Math.min(states.length, from + Math.round(7200 / step));
-  for (const [metric, noticed] of Object.entries(NOTICEABLE) as Array<[MetricId, (b: number, a: number) => boolean]>) {
+  const metrics = new Set([...Object.keys(NOTICEABLE), ...Object.keys(SHOWS)] as MetricId[]);
+  for (const metric of metrics) {
     for (let i = from; i + span <= to; i++) {
       const actual = median(states.slice(i, i + span).map((s) => truth(metric, s, d)));
       const usual = median(counterfactual.slice(i, i + span).map((s) => truth(metric, s, d)));
-      if (Number.isFinite(actual) && Number.isFinite(usual) && noticed(usual, actual)) {
-        out.add(metric);
-        break;
-      }
+      if (!Number.isFinite(actual) || !Number.isFinite(usual)) continue;
+      if (NOTICEABLE[metric]?.(usual, actual)) noticed.add(metric);
+      if (SHOWS[metric]?.(usual, actual)) shown.add(metric);
     }
   }
-  return out;
+  return { noticed, shown };
 }

@@ -196,14 +196,16 @@ function build(seed: number, attempt: number, anyway = false): Scenario | undefi
     },
     rateOf(affected),
   );
-  const noticed = noticeableSymptoms(
+  const { noticed, shown } = noticeableSymptoms(
     states.get(affected.name) as DeploymentState[],
     counterfactual,
     affected,
     incident.onset,
     step,
   );
-  if (noticed.size === 0 && !anyway) return undefined;
+  // The evidence that tells this cause apart must have moved, not just exist as a file.
+  const showing = incident.requires.alternatives.filter((alt) => alt.every((m) => shown.has(m)));
+  if ((noticed.size === 0 || (showing.length === 0 && !incident.requires.logsSuffice)) && !anyway) return undefined;
 
   // What the team exports: a naming style, a subset of metrics, per-pod or per-deployment series.
   const style = r.pick(NAME_STYLES);
@@ -228,12 +230,13 @@ function build(seed: number, attempt: number, anyway = false): Scenario | undefi
   // Whoever exports the data exports at least one of the symptoms that made them look.
   if (noticed.size > 0 && ![...noticed].some((m) => present.has(m))) present.add(r.pick([...noticed].sort()));
   const { requires } = incident;
-  if (!requires.alternatives.some((alt) => alt.every((m) => present.has(m))))
-    for (const m of r.pick(requires.alternatives)) present.add(m);
+  if (!showing.some((alt) => alt.every((m) => present.has(m))))
+    for (const m of r.pick(showing.length > 0 ? showing : requires.alternatives)) present.add(m);
 
   // Logs: a style, a span, what the pods print routinely, and the incident's lines.
   const logStyle = r.pick(LOG_STYLES);
-  const keepLogs = requires.needsLogs || r.chance(0.85);
+  // Logs are kept when they carry the only evidence (of the cause, or of what the metrics do not show).
+  const keepLogs = requires.needsLogs || showing.length === 0 || r.chance(0.85);
   const linkedByLogs = keepLogs && styleShowsNode(logStyle);
   let gpuSeries = false;
   let forcedNodeLabel = nodeLabel;
@@ -256,7 +259,7 @@ function build(seed: number, attempt: number, anyway = false): Scenario | undefi
     gaps: gapsOf(r, points),
   };
   const metrics: Record<string, string> = {};
-  const shown = onlyAffected ? [affected] : fleet.deployments;
+  const deploymentsShown = onlyAffected ? [affected] : fleet.deployments;
   const fileNames: string[] = [];
   for (const m of METRIC_IDS) {
     if (!present.has(m)) continue;
@@ -268,7 +271,7 @@ function build(seed: number, attempt: number, anyway = false): Scenario | undefi
     if (metrics[`${name.file}.json`]) continue;
     const dcgm = (m === 'gpu_util' || m === 'gpu_temp' || m === 'gpu_mem') && (gpuSeries || r.chance(0.5));
     const result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> = [];
-    for (const d of shown) {
+    for (const d of deploymentsShown) {
       const dStates = states.get(d.name) as DeploymentState[];
       if (dcgm || (forcedPerPod && m !== 'request_rate' && m !== 'error_rate')) {
         // One series per pod, alive while the pod was (new pods are new series).
