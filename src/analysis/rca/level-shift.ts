@@ -15,7 +15,7 @@ export interface LevelShift {
   end: number;
   /** The segment reaches the last point: not recovered within the data. */
   ongoing: boolean;
-  /** Median outside the segment (the usual level) and inside it. */
+  /** Median just before the segment (the usual level; as long as the segment, between the least baseline and an hour) and inside it. */
   before: number;
   after: number;
   /** after / before; null when the usual level is 0. */
@@ -92,8 +92,11 @@ export function findLevelShift(
       Math.max(1e-12, Math.abs(meanOf(series, best.a, best.b) - meanOutside(series, best.a, best.b))),
   );
   const inside = series.slice(best.a, best.b).map((p) => p.v);
-  const outside = [...series.slice(0, best.a), ...series.slice(best.b)].map((p) => p.v);
-  const before = median(outside);
+  // The usual level is what came just before the move (up to an hour of it): the rest of the data may hold
+  // another episode (a batch job, an earlier incident) that is not this move's baseline.
+  const hour = Math.max(minBaseline, Math.ceil(3600 / Math.max(spacing, 1e-9)));
+  const lead = Math.min(best.a, Math.max(minBaseline, Math.min(best.b - best.a, hour)));
+  const before = median(series.slice(best.a - lead, best.a).map((p) => p.v));
   const after = median(inside);
   const ratio = before !== 0 ? after / before : null;
   const bigEnough =
