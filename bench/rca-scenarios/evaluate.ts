@@ -89,12 +89,21 @@ export async function evaluateScenario(scenario: Scenario, rca: RcaCommand, dir:
   };
 }
 
-/** Every seed through one engine, each scenario in its own temporary folder. */
-export async function evaluateSeeds(seeds: readonly number[], rca: RcaCommand): Promise<Outcome[]> {
+/** Every seed through each engine, each scenario written once to its own temporary folder. */
+export async function evaluateSeeds(
+  seeds: readonly number[],
+  engines: Readonly<Record<string, RcaCommand>>,
+): Promise<Record<string, Outcome[]>> {
   const root = await mkdtemp(join(tmpdir(), 'llmops-rca-scenarios-'));
+  const out: Record<string, Outcome[]> = Object.fromEntries(Object.keys(engines).map((name) => [name, []]));
   try {
-    const out: Outcome[] = [];
-    for (const seed of seeds) out.push(await evaluateScenario(generateScenario(seed), rca, join(root, String(seed))));
+    for (const seed of seeds) {
+      const scenario = generateScenario(seed);
+      const dir = join(root, String(seed));
+      for (const [name, rca] of Object.entries(engines))
+        (out[name] as Outcome[]).push(await evaluateScenario(scenario, rca, dir));
+      await rm(dir, { recursive: true, force: true });
+    }
     return out;
   } finally {
     await rm(root, { recursive: true, force: true });
