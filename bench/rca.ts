@@ -3,9 +3,9 @@ import {
   BASELINE_COMMIT,
   baselineCommand,
   DEV_SEEDS,
+  type Engine,
   evaluateSeeds,
   type Outcome,
-  type RcaCommand,
   type Summary,
   summarise,
   TEST_SEEDS,
@@ -16,10 +16,14 @@ import { SCENARIO_KINDS } from './rca-scenarios/incident-types.ts';
  * The root-cause engine on generated incidents it was never tuned on: `llmops rca` (in-process, with
  * the files a user would give it) on the development seeds and on the held-out test seeds, beside the
  * engine as it was at BASELINE_COMMIT. Top-1 is right when the first hypothesis has the right kind and
- * blames the right event (or none). Prints the totals, the per-kind breakdown and the test confusions.
+ * blames the right event (or none). Runs name the affected deployment, as whoever was paged would; one
+ * more row lets the engine choose it. Prints the totals, the per-kind breakdown and the test confusions.
  */
 export async function benchRcaScenarios(): Promise<void> {
-  const engines: Record<string, RcaCommand> = { current: runRcaCommand };
+  const engines: Record<string, Engine> = {
+    current: runRcaCommand,
+    'current, no --deployment': { rca: runRcaCommand, nameDeployment: false },
+  };
   const baseline = await baselineCommand();
   if (baseline) engines[`baseline ${BASELINE_COMMIT}`] = baseline;
   const started = Date.now();

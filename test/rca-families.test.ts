@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { affectedDeployment } from '../src/analysis/rca/affected-deployment.ts';
 import { type RcaEvent, type RcaLogLine, type RcaSeries, rankHypotheses } from '../src/analysis/rca/index.ts';
 
 const T0 = Date.UTC(2026, 2, 3, 9, 0, 0) / 1000;
@@ -236,5 +237,23 @@ describe('the onset', () => {
     spiky.points = spiky.points.map((p, i) => ({ t: p.t, v: i === 90 ? 0.3 : p.v }));
     const result = rankHypotheses({ deployment: 'm', series: [drift, spiky], logs: [], events: [] });
     expect(result.onset).toBe(at(200).toISOString());
+  });
+});
+
+describe('which deployment a run is about, when nobody said', () => {
+  const fleet = [
+    series('a-chat', 'request_rate', 3, { from: 150, level: 5 }),
+    series('a-chat', 'running', 20, { from: 150, level: 33 }),
+    series('b-code', 'ttft', 0.2, { from: 200, level: 0.9 }),
+    series('b-code', 'error_rate', 0.001, { from: 200, level: 0.08 }),
+  ];
+
+  it('is the one whose symptoms moved, not the one whose traffic did', () => {
+    expect(affectedDeployment(fleet, [])).toEqual({ deployment: 'b-code', by: 'symptoms' });
+  });
+
+  it('is the one whose logs were given, when the lines name its pods', () => {
+    const lines = logs(ROUTINE, [], 0, (message) => `[pod/a-chat-7d9f8c6b5d-q2x8z/vllm] ${message}`);
+    expect(affectedDeployment(fleet, lines)).toEqual({ deployment: 'a-chat', by: 'logs' });
   });
 });

@@ -25,6 +25,9 @@ export type RcaCommand = (
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ) => Promise<number>;
 
+/** An engine, and whether the run names the affected deployment (`--deployment`) or lets the engine choose. */
+export type Engine = RcaCommand | { rca: RcaCommand; nameDeployment: boolean };
+
 export interface Outcome {
   seed: number;
   truth: { kind: ScenarioKind; eventIds: string[] };
@@ -41,8 +44,9 @@ export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-/** Runs `rca` on one scenario. */
-export async function evaluateScenario(scenario: Scenario, rca: RcaCommand, dir: string): Promise<Outcome> {
+/** Runs `rca` on one scenario; when the engine chose another deployment than the affected one, it is wrong. */
+export async function evaluateScenario(scenario: Scenario, engine: Engine, dir: string): Promise<Outcome> {
+  const { rca, nameDeployment } = typeof engine === 'function' ? { rca: engine, nameDeployment: true } : engine;
   const paths = await writeScenario(scenario, dir);
   let stdout = '';
   let stderr = '';
@@ -56,7 +60,7 @@ export async function evaluateScenario(scenario: Scenario, rca: RcaCommand, dir:
   let predicted: Outcome['predicted'];
   let error: string | undefined;
   try {
-    const code = await rca(rcaArgs(scenario, paths), {
+    const code = await rca(rcaArgs(scenario, paths, nameDeployment), {
       stdout: sink((s) => {
         stdout += s;
       }),
@@ -67,7 +71,11 @@ export async function evaluateScenario(scenario: Scenario, rca: RcaCommand, dir:
     if (code !== 0) error = `exit ${code}: ${stderr.slice(0, 300)}`;
     else {
       const top = (JSON.parse(stdout) as { hypotheses: Array<{ kind: string; event_id: string | null }> }).hypotheses[0];
-      predicted = top ? { kind: top.kind, event_id: top.event_id } : undefined;
+      const analysed = /analysing (\S+), the deployment/.exec(stderr)?.[1] ?? scenario.deployment;
+      predicted =
+        top && analysed === scenario.deployment
+          ? { kind: top.kind, event_id: top.event_id }
+          : { kind: `another deployment`, event_id: null };
     }
   } catch (e) {
     error = e instanceof Error ? e.message.slice(0, 300) : String(e);
@@ -92,7 +100,7 @@ export async function evaluateScenario(scenario: Scenario, rca: RcaCommand, dir:
 /** Every seed through each engine, each scenario written once to its own temporary folder. */
 export async function evaluateSeeds(
   seeds: readonly number[],
-  engines: Readonly<Record<string, RcaCommand>>,
+  engines: Readonly<Record<string, Engine>>,
 ): Promise<Record<string, Outcome[]>> {
   const root = await mkdtemp(join(tmpdir(), 'llmops-rca-scenarios-'));
   const out: Record<string, Outcome[]> = Object.fromEntries(Object.keys(engines).map((name) => [name, []]));

@@ -34,15 +34,14 @@ export async function writeScenario(scenario: Scenario, dir: string): Promise<Sc
   return paths;
 }
 
-/** The arguments of `llmops rca` for a written scenario. */
-export function rcaArgs(scenario: Scenario, paths: ScenarioPaths): string[] {
+/** The arguments of `llmops rca` for a written scenario (naming the affected deployment, as whoever was paged would, unless told not to). */
+export function rcaArgs(scenario: Scenario, paths: ScenarioPaths, nameDeployment = true): string[] {
   return [
     '--metrics',
     paths.metrics,
     ...(paths.logs ? ['--logs', paths.logs] : []),
     ...(paths.events ? ['--events', paths.events] : []),
-    '--deployment',
-    scenario.deployment,
+    ...(nameDeployment ? ['--deployment', scenario.deployment] : []),
     '--json',
   ];
 }

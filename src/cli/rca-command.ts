@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type RcaSeries, rankHypotheses } from '../analysis/rca/index.ts';
-import { findLevelShift } from '../analysis/rca/level-shift.ts';
+import { affectedDeployment } from '../analysis/rca/affected-deployment.ts';
+import { rankHypotheses } from '../analysis/rca/index.ts';
 import { readEventsFile, readLogFile, readMetricsDir } from '../analysis/rca/rca-files.ts';
 import { AppError } from '../errors.ts';
 
@@ -41,14 +41,19 @@ export async function runRcaCommand(
   const events = values.events ? await readEventsFile(values.events) : [];
   if (logs.untimed > 0) notes.push(`${values.logs}: ${logs.untimed} lines without a time were skipped`);
   const deployments = [...new Set(series.map((s) => s.deployment))];
-  const deployment = values.deployment ?? mostAffected(series);
+  const chosen = values.deployment ? undefined : affectedDeployment(series, logs.lines);
+  const deployment = values.deployment ?? chosen?.deployment ?? '';
   if (!deployments.includes(deployment))
     throw new AppError(
       'rca_deployment_unknown',
       `--deployment ${deployment} has no series in ${values.metrics}; deployments there: ${deployments.join(', ')}`,
     );
-  if (!values.deployment && deployments.length > 1)
-    notes.push(`analysing ${deployment}, the deployment whose metrics moved most (--deployment picks another)`);
+  if (chosen && deployments.length > 1)
+    notes.push(
+      chosen.by === 'logs'
+        ? `analysing ${deployment}, the deployment the log lines are from (--deployment picks another)`
+        : `analysing ${deployment}, the deployment whose metrics moved most (--deployment picks another)`,
+    );
   for (const note of notes) io.stderr.write(`llmops rca: ${note}\n`);
   const result = rankHypotheses({ deployment, series, logs: logs.lines, events });
   if (values.json) {
@@ -71,22 +76,4 @@ export async function runRcaCommand(
     io.stdout.write(`   → ${h.action.summary}\n`);
   }
   return 0;
-}
-
-/** The deployment with the most metrics that left their usual level (ties: the earliest move). */
-function mostAffected(series: readonly RcaSeries[]): string {
-  const score = new Map<string, { moves: number; first: number }>();
-  for (const s of series) {
-    const entry = score.get(s.deployment) ?? { moves: 0, first: Number.POSITIVE_INFINITY };
-    const shift = findLevelShift(s.points, s, { minRatio: 1.5, minAbsolute: 0 });
-    if (shift) {
-      entry.moves++;
-      entry.first = Math.min(entry.first, shift.start);
-    }
-    score.set(s.deployment, entry);
-  }
-  return (
-    [...score.entries()].sort((a, b) => b[1].moves - a[1].moves || a[1].first - b[1].first || a[0].localeCompare(b[0]))[0]?.[0] ??
-    ''
-  );
 }

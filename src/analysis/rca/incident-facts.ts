@@ -40,10 +40,10 @@ const DEFAULT_THRESHOLDS: ShiftThresholds = { minRatio: 1.5, minAbsolute: 0 };
 /** An incident is a sustained move: at least five minutes, after single-scrape spikes are taken out. */
 const SHIFT_OPTIONS = { minDurationS: 300, despike: true };
 /** Levels below which a move is nobody's symptom: a KV cache at 30 % is healthy however fast it got there, 50 ms of queueing unnoticed. */
-const SYMPTOM_LEVEL: Record<string, number> = { kv_cache_usage: 0.8, queue_time: 0.1 };
+export const SYMPTOM_LEVEL: Record<string, number> = { kv_cache_usage: 0.8, queue_time: 0.1 };
 
 /** Metrics whose move in the bad direction is a symptom people notice, as opposed to load. */
-const SYMPTOMS: Record<string, 'up' | 'down'> = {
+export const SYMPTOMS: Record<string, 'up' | 'down'> = {
   ttft: 'up',
   tpot: 'up',
   e2e_latency: 'up',
@@ -56,7 +56,12 @@ const SYMPTOMS: Record<string, 'up' | 'down'> = {
   decode_time: 'up',
 };
 /** Served work that fell: fewer requests answered or running, fewer tokens generated (capacity lost, requests failing). */
-const LOSSES: Record<string, 'down'> = { request_rate: 'down', running: 'down', throughput: 'down', prompt_throughput: 'down' };
+export const LOSSES: Record<string, 'down'> = {
+  request_rate: 'down',
+  running: 'down',
+  throughput: 'down',
+  prompt_throughput: 'down',
+};
 /** Symptoms that began this long before the clearest one, and still lasted into it, are part of the same incident. */
 const EPISODE_S = 600;
 /** A move at least this abrupt (jump at its start over the whole move) is a step, not a drift. */
@@ -121,16 +126,7 @@ export interface Drivers {
 export function establishFacts(input: RcaInput): Facts {
   const series = combineSeries(input.series);
   const step = medianStep(series);
-  const shifts = series
-    .map((s) =>
-      findLevelShift(
-        s.points,
-        { metric: s.metric, deployment: s.deployment },
-        { ...(THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS), ...SHIFT_OPTIONS },
-      ),
-    )
-    .filter((s): s is LevelShift => s !== undefined)
-    .filter((s) => !input.focus || s.end >= input.focus.start.getTime() / 1000 - step);
+  const shifts = shiftsOf(series).filter((s) => !input.focus || s.end >= input.focus.start.getTime() / 1000 - step);
   const own = shifts.filter((s) => s.deployment === input.deployment).sort((a, b) => a.start - b.start);
   const onset = onsetOf(own);
   // Log lines from shortly before the onset belong to the incident (a deploy logs before its metrics move).
@@ -208,9 +204,7 @@ export function establishFacts(input: RcaInput): Facts {
  * ramp), a slow evening decline, and a short queue at the daily peak are not the incident.
  */
 function onsetOf(own: readonly LevelShift[]): number | undefined {
-  const symptoms = own.filter(
-    (s) => (SYMPTOMS[s.metric] === s.direction && s.after >= (SYMPTOM_LEVEL[s.metric] ?? 0)) || LOSSES[s.metric] === s.direction,
-  );
+  const symptoms = own.filter(isSymptom);
   // A slow drift (fewer requests as the evening goes) is not where an incident starts: steps are, when there are any.
   const clearest = Math.max(0, ...symptoms.map((s) => s.t));
   const clear = symptoms.filter((s) => s.t >= clearest / 2);
@@ -222,6 +216,24 @@ function onsetOf(own: readonly LevelShift[]): number | undefined {
   if (!anchor) return own[0]?.start;
   const episode = symptoms.filter((s) => s.start >= anchor.start - EPISODE_S && s.start <= anchor.start && s.end >= anchor.start);
   return Math.min(...episode.map((s) => s.start));
+}
+
+/** Where each (combined) series left its usual level, with the engine's thresholds. */
+export function shiftsOf(series: readonly RcaSeries[]): LevelShift[] {
+  return series
+    .map((s) =>
+      findLevelShift(
+        s.points,
+        { metric: s.metric, deployment: s.deployment },
+        { ...(THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS), ...SHIFT_OPTIONS },
+      ),
+    )
+    .filter((s): s is LevelShift => s !== undefined);
+}
+
+/** A move a user would call a symptom: latency, errors, queueing or a full cache up, or served work down. */
+export function isSymptom(s: LevelShift): boolean {
+  return (SYMPTOMS[s.metric] === s.direction && s.after >= (SYMPTOM_LEVEL[s.metric] ?? 0)) || LOSSES[s.metric] === s.direction;
 }
 
 /** A pod named `<deployment>-<hash>-<id>` belongs to the deployment. */
