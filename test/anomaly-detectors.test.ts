@@ -313,7 +313,9 @@ describe('the default detector (hybrid: combined + sequence)', () => {
     const job = series(3000, (i) => (i < 2000 ? (i % 8 >= 5 ? 10 : 0) : (i - 2000) % 5 >= 2 ? 10 : 0) + 0.05 * r());
     const sequence = run(new SequenceDetector(), job);
     const learned = sequence.slice(600, 2000).map((p) => p.score);
-    expect(Math.max(...learned)).toBe(0);
+    // Of the eight shifted grids, one has a step boundary at the idle value, where noise flips the
+    // level: the mixture stays near 0 there (it was exactly 0 on the single unshifted grid).
+    expect(Math.max(...learned)).toBeLessThan(0.05);
     const change = sequence.slice(2000, 2004).map((p) => p.score);
     expect(Math.max(...change)).toBeGreaterThan(0.3);
     // The hybrid takes the larger of its two scores, so it fires there too.

@@ -180,6 +180,12 @@ export class Ring {
     if (this.count < this.capacity) this.count++;
   }
 
+  /** Empties the ring. */
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
   /** The i-th most recent value (0 = newest). */
   recent(i: number): number {
     return this.values[(this.head - 1 - i + 2 * this.capacity) % this.capacity] as number;
