@@ -182,7 +182,7 @@ const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
     /queue(ing)? time|time in (the )?queue|wait(ing)? time|how long\b.*\b(queue|waiting)|(sitting|waiting|wait|stuck) in (the )?queue|排队时间|排队.*多久|等待时间/,
   ],
   ['queue_depth', /queue (depth|length|size)|\bqueue\b|waiting requests|requests waiting|pending requests|backlog|排队|队列/],
-  ['kv_cache_usage', /kv[\s-]?cache|cache (usage|utili[sz]ation|use)|kv\s*缓存|缓存/],
+  ['kv_cache_usage', /\bkv\b|kv[\s-]?cache|cache (usage|utili[sz]ation|use)|kv\s*缓存|缓存/],
   ['preemptions', /preempt|抢占/],
   ['error_rate', /error rate|errors?\b|\b5xx\b|failures?|failed requests|failing|% of\b.*\bfail|错误|报错|失败/],
   [
@@ -304,6 +304,16 @@ function extractDtypes(text: string): Dtype[] {
   return [...new Set(found.sort((a, b) => a[0] - b[0]).map(([, dtype]) => dtype))];
 }
 
+/** Ways a request names the person whose audited actions it asks about. */
+const USER_PATTERNS: RegExp[] = [
+  /<@([a-z0-9]+)>/i,
+  /\b(?:by|from)\s+@?([a-z][\w.-]*)\b(?!\s*(?:deployment|pattern|template|metric|model|env))/,
+  /\b(?:has|did|have)\s+@?([a-z][\w.-]*)\s+(?:been\s+)?(?:approve|approved|deploy|deployed|rolled|scaled|rejected|proposed|do|doing|done|change|changed|changing|touch|touched|run|ran|cancell?ed)\b/,
+  /\b(?:everything|anything|what|all)\s+@?([a-z][\w.-]*)\s+(?:approved|deployed|rolled back|scaled|rejected|proposed|did|changed|touched|ran|cancell?ed)\b/,
+  /(?:^|\s)@?([a-z][\w.-]*?)(?:'s)?\s+(?:actions|approvals|activity|changes|deploys|rollbacks|history)\b/,
+  /(?:^|\s)@?([a-z][\w.-]*?)\s*(?:昨天|今天|最近|这周|本周)?\s*的?\s*(?:做了|操作|批准|审批|部署了|发布了|改了)/,
+];
+
 // Words after "by"/"has" that are not people ("by yesterday", "has anyone", "did it").
 const NOT_A_USER =
   /^(the|a|an|any|anyone|anybody|someone|somebody|who|it|this|that|these|those|we|i|you|they|he|she|me|us|them|yesterday|today|tomorrow|now|then|last|this|next|default|hand|far|how|what|when|which|where|whom|all|each|every|prod|staging|dev|\d.*)$/;
@@ -334,9 +344,11 @@ function extractSearchTerm(normalised: string, deployments: readonly string[]): 
     const candidate = (match[1] as string).replace(/'s$/i, '');
     if (!isName(candidate) && !SEARCH_STOPWORDS.test(candidate)) return candidate;
   }
-  const chinese = [...normalised.matchAll(/(?:包含|搜索|查找|有没有|出现)\s*([A-Za-z0-9_./:=-]+)/g)].find(
-    (m) => !isName(m[1] as string),
-  );
+  const chinese = [
+    ...normalised.matchAll(
+      /(?:包含|搜索|查找|有没有|出现|里的|中的|里搜|搜一下|搜|找一下|找)\s*([A-Za-z0-9_./:=-]+(?: [A-Za-z0-9_./:=-]+)*)/g,
+    ),
+  ].find((m) => !isName(m[1] as string));
   if (chinese && !SEARCH_STOPWORDS.test(chinese[1] as string)) return chinese[1];
   // An upper-case token that is not serving vocabulary (CUDA, NCCL, OOM, Xid) is what to look for.
   const shouting = [...normalised.matchAll(/\b([A-Z][A-Za-z0-9_]*[A-Z][A-Za-z0-9_]*)\b/g)].find(
@@ -436,7 +448,7 @@ export function extractEntities(original: string, knownDeployments: readonly str
   const replicas =
     new RegExp(String.raw`${NUM}\s*(?:more\s+)?(?:replicas?|copies|instances|pods|个?副本|个?实例)`).exec(text) ??
     /\b(?:scale|replicas?|replica count|instances|pods|copies)\b.*?\bto\s+(\d+)\b(?!\s*(?:gpus?|cards|%|ms|s\b))/.exec(text) ??
-    /(?:到|至|改成|改为|设为|设成|变成|调到|调成|调整为|调整到)\s*(\d+)\s*(?:个)?/.exec(text);
+    /(?:到|至|改成|改为|设为|设成|设置为|设置成|设到|变成|调到|调成|调整为|调整到)\s*(\d+)\s*(?:个)?/.exec(text);
   // "add two more replicas" is relative to a count the planner cannot see: leave it unset so it asks.
   const relative =
     /\b(add(ing)?|another|extra)\b[^.]*?\b(replicas?|instances|pods|copies)\b|\bmore\s+(replicas?|instances|pods|copies)\b|再加|多加|再增加/;
@@ -523,20 +535,11 @@ export function extractEntities(original: string, knownDeployments: readonly str
       text,
     );
   if (limit) entities.limit = Number(limit[1] ?? limit[2]);
-  const user =
-    /<@([a-z0-9]+)>/i.exec(normalised) ??
-    /\b(?:by|from)\s+@?([a-z][\w.-]*)\b(?!\s*(?:deployment|pattern|template|metric|model|env))/.exec(text) ??
-    /\b(?:has|did|have)\s+@?([a-z][\w.-]*)\s+(?:approve|approved|deploy|deployed|rolled|scaled|rejected|proposed|do|done|change|changed|touch|touched|run|ran|cancell?ed)\b/.exec(
-      text,
-    ) ??
-    /\b(?:everything|anything|what|all)\s+@?([a-z][\w.-]*)\s+(?:approved|deployed|rolled back|scaled|rejected|proposed|did|changed|touched|ran|cancell?ed)\b/.exec(
-      text,
-    ) ??
-    /(?:^|\s)@?([a-z][\w.-]*?)(?:'s)?\s*(?:actions|approvals|activity|\s*(?:昨天|今天|最近)?\s*(?:做了|操作|批准了|审批了|部署了|发布了|改了))/.exec(
-      text,
-    );
-  if (user && !NOT_A_USER.test(user[1] as string) && !entities.deployments.includes(user[1] as string))
-    entities.user = user[1] as string;
+  // The first phrasing that names someone who is a person, not a time or a pronoun ("from last week").
+  const user = USER_PATTERNS.map((pattern) => pattern.exec(pattern.flags.includes('i') ? normalised : text)?.[1]).find(
+    (name) => name !== undefined && !NOT_A_USER.test(name) && !entities.deployments.includes(name),
+  );
+  if (user) entities.user = user;
 
   if (/\berrors?\b|\bexceptions?\b|\bfail|错误|报错|异常日志/.test(text)) entities.logLevel = 'error';
   else if (/\bwarn(ing)?s?\b|警告/.test(text)) entities.logLevel = 'warn';

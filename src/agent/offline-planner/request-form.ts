@@ -33,7 +33,8 @@ export function isQuestion(text: string): boolean {
   return (
     /[?？]\s*$/.test(text) ||
     /^\s*(what|which|who|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will|has|have|any)\b/.test(text) ||
-    /(吗|么|呢|没有|是否|多少|几|什么|哪些|哪个|为什么|怎么)\s*[?？]?\s*$/.test(text)
+    /(吗|么|呢|没有|是否|多少|几|什么|哪些|哪个|为什么|怎么)\s*[?？]?\s*$/.test(text) ||
+    /是不是|是否|有没有|能不能/.test(text)
   );
 }
 

@@ -6,7 +6,7 @@
  */
 
 const VOCABULARY = `
-abort aborted abnormal cache actually against alert alerts analyse analysis analyze anomalies anomaly anomalous approve approved
+abort aborted abnormal cache first actually against alert alerts analyse analysis analyze anomalies anomaly anomalous approve approved
 approvals audit availability average backlog batch bayesian benchmark bottleneck broken build cancel cancelled canceled
 capacity cause change changed changes chart check cluster coming common compare compress concurrency concurrent config
 configuration configs context cost crash crashing current daily dashboard debug degraded deploy deployed deploying
@@ -34,6 +34,7 @@ hatch latch botch content contest confit modal motel modem terror tread treat ma
   .split(/\s+/);
 // Four-letter words are only repaired by swapping two neighbouring letters ("tuen" → "tune").
 const SHORT = ['tune', 'logs', 'ping', 'kill', 'stop', 'jobs', 'ttft', 'tpot', 'undo', 'size'];
+const ACRONYMS = ['ttft', 'tpot'];
 const KNOWN = new Set([...VOCABULARY, ...KEEP]);
 
 /** Optimal-string-alignment distance (Damerau–Levenshtein without repeated edits), stopping above `limit`. */
@@ -74,10 +75,13 @@ const cache = new Map<string, string>();
 /** The vocabulary word a lower-case word is a typo of, or the word itself. */
 export function correctWord(word: string): string {
   if (word.length === 4 && /^[a-z]+$/.test(word) && !SHORT.includes(word)) {
-    const swapped = SHORT.find(
-      (short) => editDistance(word, short, 1) === 1 && [...word].sort().join('') === [...short].sort().join(''),
+    // Any one edit for the metric acronyms, which no English word is near; only a swap for the rest.
+    const repaired = SHORT.find(
+      (short) =>
+        editDistance(word, short, 1) === 1 &&
+        (ACRONYMS.includes(short) || [...word].sort().join('') === [...short].sort().join('')),
     );
-    return swapped ?? word;
+    return repaired ?? word;
   }
   if (word.length < 5 || KNOWN.has(word) || !/^[a-z]+$/.test(word)) return word;
   const cached = cache.get(word);
