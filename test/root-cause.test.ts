@@ -443,3 +443,22 @@ describe('llmops rca', () => {
     expect(unknown.stderr).toContain('--deployment zz has no series');
   });
 });
+
+describe('log evidence after the miner merges clusters', () => {
+  it('counts one template once, with the lines of every cluster merged into it', async () => {
+    const { findLogChanges } = await import('../src/analysis/rca/log-evidence.ts');
+    const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 14, minute));
+    const lines = [
+      ...Array.from({ length: 30 }, (_, i) => ({ at: at(i % 20), message: `engine step took ${10 + (i % 5)} ms` })),
+      // The same event for different upstreams: one template once the host position has taken three values.
+      ...['moderation', 'embeddings', 'reranker', 'guardrail'].flatMap((host, h) =>
+        Array.from({ length: 3 }, (_, i) => ({ at: at(30 + h * 3 + i), message: `request to upstream ${host} timed out` })),
+      ),
+    ];
+    const findings = findLogChanges(lines, at(25));
+    const timeouts = findings.filter((f) => f.template.includes('timed out'));
+    expect(timeouts).toHaveLength(1);
+    expect(timeouts[0]).toMatchObject({ template: 'request to upstream <*> timed out', count: 12, baseline: 0, novelty: 'new' });
+    expect(timeouts[0]?.example).toBe('request to upstream moderation timed out');
+  });
+});

@@ -52,8 +52,24 @@ export function findLogChanges(lines: readonly RcaLogLine[], split: Date, minRat
     }
     stats.set(clusterId, entry);
   }
-  const findings: LogFinding[] = [];
+  // Clusters whose variable words took several values merge once all lines are seen: count under the final ids.
+  const merged = new Map<number, { before: number; after: number; firstSeen?: Date; example?: string }>();
   for (const [id, entry] of stats) {
+    const to = miner.resolve(id);
+    const into = merged.get(to);
+    if (!into) {
+      merged.set(to, { ...entry });
+      continue;
+    }
+    into.before += entry.before;
+    into.after += entry.after;
+    if (entry.firstSeen && (!into.firstSeen || entry.firstSeen < into.firstSeen)) {
+      into.firstSeen = entry.firstSeen;
+      into.example = entry.example;
+    }
+  }
+  const findings: LogFinding[] = [];
+  for (const [id, entry] of merged) {
     if (entry.after === 0 || !entry.firstSeen) continue;
     const ratio = (entry.after + 1) / (nAfter + 1) / ((entry.before + 1) / (nBefore + 1));
     const novelty = entry.before === 0 ? 'new' : ratio >= minRatio && entry.after >= 3 ? 'spiking' : undefined;
