@@ -85,13 +85,15 @@ export class SequenceModel {
   private readonly warm: number[] = [];
   private low = Number.NaN;
   private step = Number.NaN;
-  /** The last `order` levels, newest first. */
-  private readonly history: number[] = [];
+  /** The last `order` levels, newest first (`seen` of them so far). */
+  private readonly history: Int32Array;
+  private seen = 0;
   private readonly contexts = new ContextTable();
-  /** Context ids (−1: not stored yet) of orders 0 … min(order, history) for the next value. */
-  private readonly ids: number[] = [];
-  private readonly keysA: number[] = [];
-  private readonly keysB: number[] = [];
+  /** Context ids (−1: not stored yet) of orders 0 … min(order, seen) for the next value, and their hashes. */
+  private readonly ids: Int32Array;
+  private readonly keysA: Uint32Array;
+  private readonly keysB: Uint32Array;
+  private orders = 0;
   private readonly excluded: number[] = [];
 
   constructor(options: Pick<SequenceOptions, 'warmup' | 'levels' | 'order' | 'maxContexts' | 'gridOffset'> = {}) {
@@ -100,6 +102,10 @@ export class SequenceModel {
     this.order = Math.max(1, Math.floor(options.order ?? SEQUENCE_DEFAULTS.order));
     this.maxContexts = Math.max(64, Math.floor(options.maxContexts ?? SEQUENCE_DEFAULTS.maxContexts));
     this.gridOffset = options.gridOffset ?? SEQUENCE_DEFAULTS.gridOffset;
+    this.history = new Int32Array(this.order);
+    this.ids = new Int32Array(this.order + 1);
+    this.keysA = new Uint32Array(this.order + 1);
+    this.keysB = new Uint32Array(this.order + 1);
   }
 
   /** True once the level grid is fixed. */
@@ -144,26 +150,27 @@ export class SequenceModel {
   }
 
   /**
-   * Hashes of the contexts of order 0 … min(order, history) (two 32-bit halves of the levels and
-   * the order), and their ids in the table.
+   * Hashes of the contexts of order 0 … min(order, seen) (two 32-bit halves of the levels and the
+   * order), and their ids in the table.
    */
   private findContexts(): void {
-    const { keysA, keysB, ids } = this;
-    keysA.length = 0;
-    keysB.length = 0;
-    ids.length = 0;
+    const { keysA, keysB, ids, history } = this;
+    const table = this.contexts;
     let a = 0x9e3779b9;
     let b = 0x85ebca6b;
-    keysA.push(0);
-    keysB.push(0);
-    for (let k = 1; k <= this.history.length; k++) {
-      const level = this.history[k - 1] as number;
+    keysA[0] = 0;
+    keysB[0] = 0;
+    ids[0] = table.find(0, 0);
+    const orders = Math.min(this.order, this.seen);
+    for (let k = 1; k <= orders; k++) {
+      const level = history[k - 1] as number;
       a = Math.imul(a ^ level, 0x01000193) ^ k;
       b = Math.imul(b + level, 0x5bd1e995) ^ (b >>> 15);
-      keysA.push(a >>> 0);
-      keysB.push(b & 0x1fffff);
+      keysA[k] = a >>> 0;
+      keysB[k] = b & 0x1fffff;
+      ids[k] = table.find(keysA[k] as number, keysB[k] as number);
     }
-    for (let k = 0; k < keysA.length; k++) ids.push(this.contexts.find(keysA[k] as number, keysB[k] as number));
+    this.orders = orders + 1;
   }
 
   private codeLength(level: number): number {
@@ -171,7 +178,7 @@ export class SequenceModel {
     const table = this.contexts;
     excluded.length = 0;
     let bits = 0;
-    for (let k = ids.length - 1; k >= 0; k--) {
+    for (let k = this.orders - 1; k >= 0; k--) {
       const id = ids[k] as number;
       if (id < 0) continue;
       const counts = table.counts[id] as number[];
@@ -200,9 +207,9 @@ export class SequenceModel {
   }
 
   private learn(level: number): void {
-    const { ids, keysA, keysB } = this;
+    const { ids, keysA, keysB, history } = this;
     const table = this.contexts;
-    for (let k = 0; k < ids.length; k++) {
+    for (let k = 0; k < this.orders; k++) {
       let id = ids[k] as number;
       if (id < 0) id = table.add(keysA[k] as number, keysB[k] as number);
       const counts = table.counts[id] as number[];
@@ -216,8 +223,9 @@ export class SequenceModel {
       }
       if (!found) counts.push(level, 1);
     }
-    this.history.unshift(level);
-    if (this.history.length > this.order) this.history.pop();
+    history.copyWithin(1, 0, this.order - 1);
+    history[0] = level;
+    this.seen++;
     // Halve until a quarter of the room is free again, so aging runs rarely, not on every point.
     if (table.size > this.maxContexts) while (table.size > 0.75 * this.maxContexts) table.age();
     this.findContexts(); // the next point's contexts, shared by its codeLength and learn
