@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { leaveOneCategoryOut, NAB_PROFILES, optimiseThreshold, scoreAtThreshold } from '../bench/nab.ts';
 import { ConformalCalibrator, normalSurprise } from '../src/analysis/anomaly/calibration.ts';
 import { CombinedDetector } from '../src/analysis/anomaly/combined.ts';
+import { ContextualDetector, ContextualModel } from '../src/analysis/anomaly/contextual.ts';
 import { EwmaDetector } from '../src/analysis/anomaly/ewma.ts';
 import { HybridDetector } from '../src/analysis/anomaly/hybrid.ts';
 import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES } from '../src/analysis/anomaly/index.ts';
 import { findAnomalousIntervals, type ScoredPoint } from '../src/analysis/anomaly/intervals.ts';
+import { AnomalyLikelihood, logLikelihoodScore } from '../src/analysis/anomaly/likelihood.ts';
 import { RobustZScoreDetector } from '../src/analysis/anomaly/robust-zscore.ts';
 import { RollingWindow, SlidingMax } from '../src/analysis/anomaly/rolling.ts';
 import { SeasonalDetector } from '../src/analysis/anomaly/seasonal.ts';
@@ -336,6 +339,126 @@ describe('the default detector (hybrid: combined + sequence)', () => {
     }
     expect(most).toBeLessThanOrEqual(256);
     expect(model.contextCount).toBeGreaterThan(0);
+  });
+});
+
+/** The series of test/fixtures/anomaly/cad-ose-reference.json: a 24-point rhythm, a spike at 250, a dip over 320–329. */
+function cadReferenceSeries(): number[] {
+  return Array.from(
+    { length: 400 },
+    (_, i) =>
+      10 +
+      5 * Math.sin((2 * Math.PI * i) / 24) +
+      (3 * ((i * 7919) % 13)) / 13 +
+      (i === 250 ? 30 : 0) +
+      (i >= 320 && i < 330 ? -8 : 0),
+  );
+}
+
+describe('CAD OSE (the contextual detector, `cad`)', () => {
+  const maxOf = (scores: number[], from: number, to: number) => Math.max(...scores.slice(from, to));
+  const scoresOf = (detector: AnomalyDetector, values: number[]) =>
+    values.map((v, i) => detector.update(START + i * FIVE_MINUTES, v));
+
+  it('matches the Python CAD OSE score for score when given the series min and max, as NAB runs it', () => {
+    const reference = JSON.parse(readFileSync(new URL('./fixtures/anomaly/cad-ose-reference.json', import.meta.url), 'utf8')) as {
+      restPeriod: number;
+      scores: number[];
+    };
+    const values = cadReferenceSeries();
+    const min = Math.min(...values);
+    const step = (Math.max(...values) - min) / 7;
+    const model = new ContextualModel({ restPeriod: reference.restPeriod });
+    const ours = values.map((v) => model.score(Math.trunc((v - min) / step)).returned);
+    expect(ours).toHaveLength(reference.scores.length);
+    ours.forEach((score, i) => expect(Math.abs(score - (reference.scores[i] as number)), `point ${i}`).toBeLessThan(1e-6));
+    // The reference is not trivial: the spike scores 1 and about half the points score above 0.
+    expect(reference.scores[250]).toBe(1);
+    expect(reference.scores.filter((x) => x > 0).length).toBeGreaterThan(150);
+  });
+
+  it('finds a spike in a daily rhythm: 1 at the spike, below it on the day before', () => {
+    const r = noise(5);
+    const values = Array.from(
+      { length: 3000 },
+      (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + r() + (i === 2000 ? 60 : 0),
+    );
+    const scores = scoresOf(new ContextualDetector(), values);
+    expect(scores[2000]).toBe(1);
+    expect(maxOf(scores, 1700, 2000)).toBeLessThan(0.75);
+  });
+
+  it('finds a level shift at the step', () => {
+    const r = noise(5);
+    const values = Array.from(
+      { length: 3000 },
+      (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + r() + (i >= 2000 ? 25 : 0),
+    );
+    const scores = scoresOf(new ContextualDetector(), values);
+    expect(maxOf(scores, 2000, 2010)).toBeGreaterThan(0.85);
+    expect(maxOf(scores, 1700, 2000)).toBeLessThan(0.75);
+  });
+
+  it('a changed order of the same values fires; the learned order, continued, does not', () => {
+    const learned = [0, 3, 6, 9, 12, 15, 18, 21, 18, 15, 12, 9, 6, 3];
+    const shuffled = [0, 9, 3, 12, 6, 21, 15, 18, 6, 15, 3, 12, 9, 21];
+    const rhythm = (after: number[]) =>
+      Array.from({ length: 3000 }, (_, i) => ((i < 2000 ? learned : after)[i % 14] as number) + 0.01 * Math.sin(i * 12.9898));
+    const changed = scoresOf(new ContextualDetector(), rhythm(shuffled));
+    const same = scoresOf(new ContextualDetector(), rhythm(learned));
+    expect(maxOf(changed, 1000, 2000)).toBeLessThan(0.75);
+    expect(maxOf(changed, 2000, 2005)).toBeGreaterThan(0.75);
+    expect(maxOf(same, 1000, 3000)).toBeLessThan(0.75);
+  });
+
+  it('a value beyond the grid widens it and relearns the kept history: no level outside 0–7 is ever scored', () => {
+    const r = noise(9);
+    const values = Array.from({ length: 2000 }, (_, i) => 10 + r() + (i >= 1000 ? 30 : 0) + (i === 1500 ? -60 : 0));
+    const detector = new ContextualDetector();
+    values.forEach((v, i) => {
+      detector.update(START + i * FIVE_MINUTES, v);
+      if (i >= detector.warmup) {
+        expect(detector.levelOf(v), `point ${i}`).toBeGreaterThanOrEqual(0);
+        expect(detector.levelOf(v), `point ${i}`).toBeLessThanOrEqual(7);
+      }
+    });
+    expect(detector.rebuilds).toBeGreaterThanOrEqual(3); // the warm-up grid, the shift up, the dip below
+  });
+
+  it('keeps its memory bounded: past maxContexts it relearns a history that fills at most half of it', () => {
+    const r = noise(11);
+    const detector = new ContextualDetector({ maxContexts: 400 });
+    let most = 0;
+    for (let i = 0; i < 6000; i++) {
+      detector.update(START + i * FIVE_MINUTES, 50 + 10 * r());
+      most = Math.max(most, detector.model.contexts);
+    }
+    expect(detector.rebuilds).toBeGreaterThan(1);
+    // At most the room plus what one point adds (a few dozen contexts).
+    expect(most).toBeLessThan(500);
+  });
+});
+
+describe("Numenta's anomaly likelihood", () => {
+  it('is 0.5 while learning, then near 1 once when the averaged raw score leaves its usual range, then yellow (0.999)', () => {
+    const r = noise(3);
+    const likelihood = new AnomalyLikelihood();
+    const p: number[] = [];
+    for (let i = 0; i < 1100; i++) p.push(likelihood.probability(100 + r(), i >= 1000 && i < 1020 ? 0.9 : 0.1 + 0.01 * r()));
+    expect(p.slice(0, 388).every((x) => x === 0.5)).toBe(true);
+    expect(Math.max(...p.slice(388, 1000))).toBeLessThan(0.9);
+    expect(p[1000]).toBeGreaterThan(0.99999);
+    // Red after red is lowered to yellow: one alarm per episode.
+    expect(p.slice(1001, 1020).every((x) => Math.abs(x - 0.999) < 1e-12)).toBe(true);
+    expect(logLikelihoodScore(p[1000] as number)).toBeGreaterThan(0.5);
+    expect(logLikelihoodScore(0.5)).toBeCloseTo(0.0301, 4);
+  });
+
+  it('a flat metric is never anomalous, whatever the raw score', () => {
+    const likelihood = new AnomalyLikelihood();
+    let most = 0;
+    for (let i = 0; i < 1100; i++) most = Math.max(most, likelihood.probability(42, i === 1000 ? 1 : 0.1));
+    expect(most).toBeLessThan(0.51);
   });
 });
 

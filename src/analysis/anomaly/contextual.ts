@@ -21,9 +21,11 @@ import { type AnomalyDetector, emptyAssessment, type PointAssessment, resetAsses
  * a sign fact is added to the bits of the distance in steps (the Python would read "-0b…"
  * character by character). The grid never moves, so learned contexts keep their meaning.
  *
- * Memory: contexts are never forgotten (as in CAD OSE), so after `maxContexts` contexts the
- * memory is rebuilt from scratch on the points that follow (memory and time per point stay
- * bounded on an endless stream; the 20,000-point NAB files stay far below the default).
+ * Memory: CAD OSE never forgets a context, and each step visits every semi-context holding one of
+ * the input's facts, so time per point grows with the memory. Past `maxContexts` contexts the
+ * memory is rebuilt from the kept history (at most half full), so memory and time per point stay
+ * bounded on an endless stream. Even so CAD is slow (a few thousand points a second): it is not
+ * part of the default detector.
  */
 export interface ContextualOptions {
   /** Points whose range fixes the grid, scored 0; default 150. */
@@ -190,6 +192,8 @@ export class ContextualDetector implements AnomalyDetector {
   rebuilds = 0;
   private readonly recentValues: Float64Array;
   private recentCount = 0;
+  /** Points relearned at a rebuild: the kept history, halved whenever it overfilled the memory. */
+  private replayLength: number;
   private min = Number.POSITIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
   private low = Number.NaN;
@@ -204,6 +208,7 @@ export class ContextualDetector implements AnomalyDetector {
     this.beyond = options.beyond ?? CONTEXTUAL_DEFAULTS.beyond;
     const history = Math.max(this.warmup, Math.floor(options.history ?? CONTEXTUAL_DEFAULTS.history));
     this.recentValues = new Float64Array(history);
+    this.replayLength = history;
     this.top = 2 ** this.model.bits - 1;
   }
 
@@ -262,11 +267,17 @@ export class ContextualDetector implements AnomalyDetector {
     // CAD OSE: step = range / (2^bits − 1), so the maximum sits at the start of the top level.
     this.step = span / (levels - 1);
     this.low = low;
-    this.model.forget();
     this.rebuilds++;
     const capacity = this.recentValues.length;
-    const kept = Math.min(capacity, this.recentCount);
-    for (let i = this.recentCount - kept; i < this.recentCount; i++)
-      this.model.learn(this.levelOf(this.recentValues[i % capacity] as number));
+    // Relearn the kept history; should it fill more than half the room, relearn its newer half
+    // only (and remember that length, so the search is not repeated at every rebuild).
+    for (;;) {
+      const kept = Math.min(this.replayLength, this.recentCount);
+      this.model.forget();
+      for (let i = this.recentCount - kept; i < this.recentCount; i++)
+        this.model.learn(this.levelOf(this.recentValues[i % capacity] as number));
+      if (this.model.contexts <= this.maxContexts / 2 || kept < 2) break;
+      this.replayLength = Math.floor(kept / 2);
+    }
   }
 }
