@@ -148,7 +148,7 @@ function extractRange(text: string): string | undefined {
   if (/\byesterday\b|昨天/.test(text)) return 'yesterday';
   if (/\btoday\b|\bthis morning\b|今天|今日/.test(text)) return 'today';
   if (/\bright now\b|\bcurrently\b|\bat the moment\b|现在|当前|目前/.test(text)) return 'last 5m';
-  if (/\bthis week\b|本周/.test(text)) return 'last 7d';
+  if (/\bthis week\b|本周|这周|这个星期/.test(text)) return 'last 7d';
   return undefined;
 }
 
@@ -191,7 +191,7 @@ const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
   ],
   [
     'request_rate',
-    /requests? (per|\/) ?s(ec(ond)?)?|\brps\b|\bqps\b|request rate|traffic|\bload\b|请求量|请求数|流量|qps|每秒.{0,4}请求/,
+    /requests? (per|\/) ?s(ec(ond)?)?|requests?\b.{0,30}\bper second|\brps\b|\bqps\b|request rate|traffic|\bload\b|请求量|请求数|流量|qps|每秒.{0,4}请求/,
   ],
   ['running', /running requests|requests (are )?running|batch size|in[\s-]flight|concurrently|being processed|并发数|正在处理/],
   ['e2e_latency', /e2e|end[\s-]to[\s-]end|latency|response time|slow|延迟|时延|耗时|慢/],
@@ -311,7 +311,7 @@ const USER_PATTERNS: RegExp[] = [
   /\b(?:has|did|have)\s+@?([a-z][\w.-]*)\s+(?:been\s+)?(?:approve|approved|deploy|deployed|rolled|scaled|rejected|proposed|do|doing|done|change|changed|changing|touch|touched|run|ran|cancell?ed)\b/,
   /\b(?:everything|anything|what|all)\s+@?([a-z][\w.-]*)\s+(?:approved|deployed|rolled back|scaled|rejected|proposed|did|changed|touched|ran|cancell?ed)\b/,
   /(?:^|\s)@?([a-z][\w.-]*?)(?:'s)?\s+(?:actions|approvals|activity|changes|deploys|rollbacks|history)\b/,
-  /(?:^|\s)@?([a-z][\w.-]*?)\s*(?:昨天|今天|最近|这周|本周)?\s*的?\s*(?:做了|操作|批准|审批|部署了|发布了|改了)/,
+  /(?:^|\s)@?([a-z][\w.-]*?)\s*(?:昨天|今天|最近|这周|本周)?\s*(?:都)?\s*的?\s*(?:做了|干了|操作|批准|审批|部署了|发布了|改了)/,
 ];
 
 // Words after "by"/"has" that are not people ("by yesterday", "has anyone", "did it").
@@ -359,10 +359,10 @@ function extractSearchTerm(normalised: string, deployments: readonly string[]): 
 
 // Words that describe log lines rather than name what is in them.
 const SEARCH_STOPWORDS =
-  /^(the|a|an|any|all|some|new|recent|latest|last|first|top|error|errors|warn|warning|warnings|info|debug|log|logs|lines?|messages?|its|their|my|our|his|her|this|that|these|those|more|most|same|other|fatal|critical|what|which|how|many|much|few|me|us|you|them|it|show|find|get|pull|see|check|for|with|and|or|\d+)$/i;
+  /^(the|a|an|any|all|some|new|recent|latest|last|first|top|error|errors|warn|warning|warnings|info|debug|log|logs|lines?|messages?|its|their|my|our|his|her|this|that|these|those|more|most|same|other|fatal|critical|what|which|how|many|much|few|me|us|you|them|it|show|find|get|pull|see|check|for|with|and|or|\d+|(error|warn|warning|info|debug)[-_]?level)$/i;
 // Upper-case words of the serving domain that are never the text searched for.
 const VOCABULARY =
-  /^(TTFT|TPOT|ITL|GPUS?|KV|AWQ|GPTQ|FP\d+|BF\d+|INT\d+|QPS|RPS|SLOS?|API|URL|LLMS?|VRAM|RCA|ETA|UTC|PST|EST|CET|GMT|AM|PM|OK|ASAP|PTAL|FYI|DEV|PROD|[AHL]\d+\w*|P\d+)$/;
+  /^(TTFT|TPOT|ITL|GPUS?|KV|AWQ|GPTQ|FP\d+|BF\d+|INT\d+|QPS|RPS|SLOS?|API|URL|LLMS?|VRAM|RCA|ETA|UTC|PST|EST|CET|GMT|AM|PM|OK|ASAP|PTAL|FYI|DEV|PROD|WARN|WARNING|ERROR|INFO|DEBUG|FATAL|CRITICAL|[AHL]\d+\w*|P\d+)$/;
 
 const PROMQL_FUNCTION =
   /\b(?:sum|avg|max|min|count|rate|irate|increase|delta|deriv|histogram_quantile|quantile|topk|bottomk|stddev|absent|[a-z]+_over_time)\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\(/;
@@ -452,7 +452,7 @@ export function extractEntities(original: string, knownDeployments: readonly str
   // "add two more replicas" is relative to a count the planner cannot see: leave it unset so it asks.
   const relative =
     /\b(add(ing)?|another|extra)\b[^.]*?\b(replicas?|instances|pods|copies)\b|\bmore\s+(replicas?|instances|pods|copies)\b|再加|多加|再增加/;
-  if (replicas && !relative.test(text)) {
+  if (replicas && (!relative.test(text) || /\b(total|in total|altogether|overall)\b|总共|一共|总数/.test(text))) {
     const value = toNumber(replicas[1]);
     if (value !== undefined) entities.replicas = value;
   }

@@ -37,7 +37,7 @@ export const CUES = {
   distil: /\bdistil|\bstudent\b|\bteacher\b|蒸馏|学生模型/,
   estimate:
     /\bhow much (gpu |gpu-)?(memory|vram|ram)|\bvram\b|\bgpu memory\b|\bmemory\b|\bhow many (gpus|cards|a100s|h100s|l4s)\b|\b(fit|fits)\b|\b(run|serve|host|load)\b.*\bon\b|\bsiz(e|ing)\b|\bestimate|\brequirements?\b|\bfootprint\b|\bneed\b.*\bgpus?\b|显存|内存|需要多少|几张卡|多少卡|多少张|能不能跑|跑得动|放得下|装得下|够不够|资源|估算|估计|评估/,
-  logs: /\blogs?\b|\blog lines\b|\blogged\b|\bstack ?traces?\b|\btracebacks?\b|\bstderr\b|\bstdout\b|日志|报错信息|堆栈/,
+  logs: /\b(error|warn|warning|info|debug)[-\s]level\b|\blogs?\b|\blog lines\b|\blogged\b|\bstack ?traces?\b|\btracebacks?\b|\bstderr\b|\bstdout\b|日志|报错信息|堆栈/,
   logAnalysis:
     /\b(common|top|frequent|most|patterns?|templates?|summar|analy[sz]|cluster|group|categori[sz]|distinct|kinds? of|types? of|new|spik|noisy|recurring)|分析|模式|模板|最多|常见|汇总|总结|归类|聚类|哪些类|暴增|激增|新出现|新增|类型|种类/,
   search:
@@ -45,7 +45,7 @@ export const CUES = {
   audit:
     /\baudit|\bwho (deployed|rolled|scaled|approved|rejected|changed|touched|did|ran|started|cancell?ed)\b|\bwhat changed\b|\bchanges?\b|\bchange ?log\b|\bhistory\b|\bapprov|\bactivity\b|\bactions?\b.*\b(taken|done|ran)|\brecent (deploys|deployments|rollbacks|actions)|审计|谁|操作记录|变更|记录|历史/,
   status:
-    /\b(is|are)\s+[\w.-]+\s+(running\s+)?on\b|跑在|部署在|什么卡|在哪|哪个端口|\bport\b|部署情况|部署状态|所有部署|哪些部署|部署列表|列出.{0,4}部署|\bendpoint url\b|\burl\b|\baddress\b|\bstatus\b|\bhealth(y)?\b|\bup\b|\bdown\b|\brunning\b|\bdeployed\b|\bserving\b|\bversions?\b|\blist\b|\bfleet\b|\bdeployments\b|\balive\b|\bonline\b|\boverview\b|\bstate\b|状态|健康|运行|版本|部署了|哪些模型|在跑|挂了|活着|列表/,
+    /\b(is|are)\s+[\w.-]+\s+(running\s+)?on\b|跑在|部署在|什么卡|在哪|跑着|正常吗|集群|所有服务|哪些服务|哪个端口|\bport\b|部署情况|部署状态|所有部署|哪些部署|部署列表|列出.{0,4}部署|\bendpoint url\b|\burl\b|\baddress\b|\bstatus\b|\bhealth(y)?\b|\bup\b|\bdown\b|\brunning\b|\bdeployed\b|\bserving\b|\bversions?\b|\blist\b|\bfleet\b|\bdeployments\b|\balive\b|\bonline\b|\boverview\b|\bstate\b|状态|健康|运行|版本|部署了|哪些模型|在跑|挂了|活着|列表/,
   metric:
     /\bmetrics?\b|\bchart\b|\bgraph\b|\bplot\b|\bdashboard\b|\bp\d{2}\b|\bpercentile\b|\bmedian\b|\baverage\b|\bmean\b|指标|图表|曲线|分位|平均/,
   help: /\bhelp\b|\bwhat can you do\b|\bcommands?\b|\bcapabilit|帮助|你能做什么|怎么用/,

@@ -48,16 +48,16 @@ const AUDIT =
 const JOB_LIST = /\b(jobs|optimi[sz]ation runs|tuning runs)\b|哪些任务|任务列表|所有任务/;
 // Who did what: a named person with an action ("what has dave been doing", "bob 今天批准了什么").
 const ACTS =
-  /\b(approved?|deployed|rolled|scaled|did|do|doing|done|changed|changes|actions|activity|touched|ran|rejected|cancell?ed)\b|批准|审批|操作|做了|部署了|发布了|改了/;
+  /\b(approved?|deployed|rolled|scaled|did|do|doing|done|changed|changes|actions|activity|touched|ran|rejected|cancell?ed)\b|批准|审批|操作|做了|干了|干啥|部署了|发布了|改了/;
 // Changing the replica count, as opposed to asking it ("how many replicas does … have").
 const SCALE_VERB =
   /\bscal(e|ed|ing)\b|\bresize\b|\b(bump|increase|decrease|reduce|raise|lower|cut|set|change|make|go to)\b|扩容|缩容|扩到|缩到|扩成|缩成|加到|减到|降到|改成|改为|设置|调到/;
 // Asking where a deployment answers (its URL or port), not probing it.
 const WHERE_IT_SERVES =
-  /\b(what|where|which)\b.*\b(url|endpoint|address|port)\b|(地址|端口|endpoint|url).{0,6}(是什么|在哪|多少)|在哪.{0,4}(地址|端口)/;
+  /\b(what|where|which)\b.*\b(url|endpoint|address|port)\b|\bhow (do|can|should) (i|we) (reach|call|access|connect to|hit)\b|\bwhere (can|do|should) (i|we) send\b|'s (endpoint|url|address)\b|\b(base url|endpoint url|endpoint address)\b|(地址|端口|endpoint|url).{0,6}(是什么|在哪|多少)|在哪.{0,4}(地址|端口)|访问地址|服务地址|接口地址/;
 // Log requests that ask for a summary (patterns, templates, kinds, what is new) rather than lines.
 const LOG_SUMMARY =
-  /\b(patterns?|templates?|summar\w*|analy[sz]\w*|cluster\w*|kinds? of|types? of|most (common|frequent)|(more |most )?frequent|spik\w*|noisy|recurring|top \d+|new (kinds?|types?|messages|errors|patterns)|first time)\b|模式|模板|归类|聚类|类型|种类|哪类|变多|突增|暴增|激增|最多|常见|汇总|总结|新出现|新增|分析/;
+  /\b(patterns?|templates?|summar\w*|analy[sz]\w*|cluster\w*|kinds? of|types? of|most (common|frequent)|(more |most )?frequent|digest|overview|gist|(are|is|anything|something|what's) new|new (in|for|since|compared)|spik\w*|noisy|recurring|top \d+|new (kinds?|types?|messages|errors|patterns)|first time)\b|模式|模板|归类|聚类|类型|种类|哪类|变多|突增|暴增|激增|概况|概览|主要|大概|整体|最多|常见|汇总|总结|新出现|新增|分析/;
 /** Imperative verbs that name their tool when they lead the request ("scale it up", "量化一下"). */
 const LEAD_VERBS: Array<[RegExp, string]> = [
   [/^(scale|rescale|resize|扩容|缩容|扩|缩)$/, 'scale_deployment'],
@@ -74,7 +74,9 @@ const LEAD_VERBS: Array<[RegExp, string]> = [
 const CAUSED = /\b(break|broke|broken|caus(e|ed|ing)|responsible|regress(ed|ion)?|to blame|made\b.*\bworse)\b|导致|引起|搞坏/;
 // Words that ask for a size, a fit or GPU memory: a sizing question, whatever precision it names.
 const SIZING =
-  /\bestimate\b|\bsizing\b|\bsize (a|an|the|for|of|up)\b|\bhow (much|many) (gpu|vram|memory|gpus|cards|[ahl]\d+s?)\b|\bvram\b|\bgpu memory\b|\bmemory (footprint|needed|required|usage of a)\b|\bfit(s)? (on|in|into)\b|\benough (for|to (run|serve|host))\b|\bgpu requirements?\b|显存|估算|几张卡|多少张卡|放得下|跑得动|装得下/;
+  /\bhow (big|large) is\b|\bestimate\b|\bsizing\b|\bsize (a|an|the|for|of|up)\b|\bhow (much|many) (gpu|vram|memory|gpus|cards|[ahl]\d+s?)\b|\bvram\b|\bgpu memory\b|\bmemory (footprint|needed|required|usage of a)\b|\bfit(s)? (on|in|into)\b|\benough (for|to (run|serve|host))\b|\bgpu requirements?\b|显存|估算|几张卡|多少张卡|放得下|跑得动|装得下/;
+const QUANTITY =
+  /\bwhat (%|(percent|percentage|fraction|share|portion|proportion)\b)|\bhow (many|much)\b.*\b(per (second|minute)|a second|%|percent)|百分之|比例|占比/;
 // Sending a number of requests is a probe ("measure ttft by sending 50 requests").
 const SENDING = /\b(send|sending|sent|fire|firing|hit|issue|shoot|blast|run|do)\b|发|打/;
 
@@ -110,19 +112,23 @@ function structuralIntent(text: string, e: Entities): string | undefined {
   if (WHY.test(text) || (asks && CAUSED.test(text) && e.deployments.length > 0)) return 'explain_incident';
   if (ANOMALY.test(text) && !CUES.logs.test(text)) return 'detect_anomalies';
   if (CUES.logs.test(text) && !e.quoted) return LOG_SUMMARY.test(text) ? 'analyze_logs' : 'search_logs';
-  if (WHERE_IT_SERVES.test(text) && e.deployments.length > 0 && !CUES.probe.test(text)) return 'get_deployment_status';
+  if (WHERE_IT_SERVES.test(text) && e.deployments.length > 0 && e.requests === undefined) return 'get_deployment_status';
   if (future) return undefined;
   if (/\bmetrics\b|\bdashboard\b|指标/.test(text) && e.deployments.length > 0) return 'query_metrics';
+  // "What % of requests fail", "how many requests per second": a number to read off a metric.
+  if (e.metric && QUANTITY.test(text)) return 'query_metrics';
   if (SIZING.test(text) && !CUES.logs.test(text) && !CUES.tune.test(text)) return 'estimate_resources';
   if ((e.dtypes?.length ?? 0) > 1 && !isAdvisoryQuestion(text)) return 'start_optimization';
   if ((e.sloTtftMs ?? e.sloTpotMs ?? e.trials) !== undefined && CUES.tune.test(text)) return 'start_optimization';
   if (e.requests !== undefined && SENDING.test(text) && !CUES.logs.test(text)) return 'probe_endpoint';
   if (CUES.replicaNoun.test(text) && /\bhow many\b|几个|多少/.test(text) && !SCALE_VERB.test(text))
     return 'get_deployment_status';
-  // A context length with a model and no action around it asks what serving it takes.
+  // A replica count for a named deployment, without a version to deploy, is the size it should run at.
+  if (e.replicas !== undefined && e.deployments.length > 0 && !e.version && !CUES.deploy.test(text)) return 'scale_deployment';
   const lead = leadWord(maskedText(text, e));
   const led = lead === undefined || isQuestion(text) ? undefined : LEAD_VERBS.find(([verb]) => verb.test(lead))?.[1];
   if (led) return led;
+  // A context length with a model and no action around it asks what serving it takes.
   if (e.contextLength !== undefined && e.deployments.length > 0 && !CUES.probe.test(text) && !CUES.deploy.test(text))
     return 'estimate_resources';
   return undefined;
