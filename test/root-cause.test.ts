@@ -462,3 +462,58 @@ describe('log evidence after the miner merges clusters', () => {
     expect(timeouts[0]?.example).toBe('request to upstream moderation timed out');
   });
 });
+
+describe('a long-running instance: an older change of level lasting into the window asked about', () => {
+  // The metrics' source restarted 105 minutes ago (TTFT stepped up 1.8×, per-token time down, and
+  // stayed there), then a deploy 10 minutes ago made every token 2.5× slower. Asked about the last hour.
+  const now = T0 + 239 * 60;
+  const restart = 134;
+  const deploy = 229;
+  const twoSteps = (deployment: string, metric: string, base: number, restarted: number, bad?: number): RcaSeries => {
+    const points = Array.from({ length: 240 }, (_, i) => {
+      const level = bad !== undefined && i >= deploy ? bad : i >= restart ? restarted : base;
+      return { t: T0 + i * 60, v: level * (1 + 0.04 * Math.sin(i * 1.7) + 0.03 * Math.cos(i * 0.61)) };
+    });
+    return { deployment, metric, points };
+  };
+  const input = {
+    deployment: 'mistral-7b',
+    series: [
+      twoSteps('mistral-7b', 'tpot', 0.046, 0.033, 0.084),
+      twoSteps('mistral-7b', 'ttft', 0.108, 0.195, 0.29),
+      twoSteps('mistral-7b', 'e2e_latency', 5, 7, 12.5),
+      series('mistral-7b', 'request_rate', 2),
+      twoSteps('llama-3-8b', 'tpot', 0.03, 0.022),
+      series('llama-3-8b', 'request_rate', 3),
+    ],
+    logs: [],
+    events: [
+      {
+        id: 'alert-gpu',
+        time: new Date((now - 40 * 60) * 1000),
+        kind: 'alert',
+        target: 'llama-3-8b',
+        description: 'GPUXidErrors firing on llama-3-8b: Xid 79 on gpu-node-2',
+      },
+      {
+        id: 'deploy-hotfix',
+        time: new Date((T0 + (deploy - 1) * 60) * 1000),
+        kind: 'deploy',
+        target: 'mistral-7b',
+        description: 'mistral-7b v4 → v4-hotfix in prod',
+      },
+    ],
+    focus: { start: new Date((now - 3600) * 1000), end: new Date(now * 1000) },
+  };
+
+  it('anchors the onset at the step inside the window and blames the deploy, not the restart or another deployment’s alert', () => {
+    const result = rankHypotheses(input);
+    expect(result.onset).toBe(new Date((T0 + deploy * 60) * 1000).toISOString());
+    expect(result.hypotheses[0]).toMatchObject({ kind: 'deployment_change', event_id: 'deploy-hotfix' });
+  });
+
+  it('still finds an incident that began before the window and lasts into it', () => {
+    const earlier = { ...input, focus: { start: new Date((T0 + (deploy + 5) * 60) * 1000), end: new Date(now * 1000) } };
+    expect(rankHypotheses(earlier).hypotheses[0]).toMatchObject({ kind: 'deployment_change', event_id: 'deploy-hotfix' });
+  });
+});

@@ -126,7 +126,7 @@ export interface Drivers {
 export function establishFacts(input: RcaInput): Facts {
   const series = combineSeries(input.series);
   const step = medianStep(series);
-  const shifts = shiftsOf(series).filter((s) => !input.focus || s.end >= input.focus.start.getTime() / 1000 - step);
+  const shifts = focusedShifts(series, input.focus, step);
   const own = shifts.filter((s) => s.deployment === input.deployment).sort((a, b) => a.start - b.start);
   const onset = onsetOf(own);
   // Log lines from shortly before the onset belong to the incident (a deploy logs before its metrics move).
@@ -219,16 +219,32 @@ function onsetOf(own: readonly LevelShift[]): number | undefined {
 }
 
 /** Where each (combined) series left its usual level, with the engine's thresholds. */
-export function shiftsOf(series: readonly RcaSeries[]): LevelShift[] {
+export function shiftsOf(series: readonly RcaSeries[], startFrom?: number): LevelShift[] {
   return series
     .map((s) =>
       findLevelShift(
         s.points,
         { metric: s.metric, deployment: s.deployment },
-        { ...(THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS), ...SHIFT_OPTIONS },
+        { ...(THRESHOLDS[s.metric] ?? DEFAULT_THRESHOLDS), ...SHIFT_OPTIONS, ...(startFrom !== undefined ? { startFrom } : {}) },
       ),
     )
     .filter((s): s is LevelShift => s !== undefined);
+}
+
+/**
+ * The moves that began in the window asked about (a few minutes' slack for rates that lag); for a
+ * deployment with none there, the moves still under way in it (an incident that began earlier). An
+ * older change of level that lasts into the window, such as a restart of the metrics' source hours
+ * before, is then never mistaken for the incident of a deployment that moved inside the window.
+ */
+function focusedShifts(series: readonly RcaSeries[], focus: RcaInput['focus'], step: number): LevelShift[] {
+  if (!focus) return shiftsOf(series);
+  const inside = shiftsOf(series, focus.start.getTime() / 1000 - Math.max(3 * step, 300));
+  const movedInside = new Set(inside.map((s) => s.deployment));
+  const earlier = shiftsOf(series.filter((s) => !movedInside.has(s.deployment))).filter(
+    (s) => s.end >= focus.start.getTime() / 1000 - step,
+  );
+  return [...inside, ...earlier];
 }
 
 /** A move a user would call a symptom: latency, errors, queueing or a full cache up, or served work down. */

@@ -44,6 +44,12 @@ export interface LevelShiftOptions extends ShiftThresholds {
   /** Least t statistic; default 5. */
   minT?: number;
   maxPoints?: number;
+  /**
+   * Epoch seconds: only segments starting at or after it (the window people asked about). What came
+   * before stays in the baseline, so an older change of level (a restart, an earlier episode) is not
+   * taken for this move.
+   */
+  startFrom?: number;
 }
 
 export function findLevelShift(
@@ -70,7 +76,9 @@ export function findLevelShift(
   // A floor on the variance, so a perfectly flat baseline does not make every blip infinite.
   const floor = (0.01 * Math.abs(total / n) + 1e-9) ** 2;
   let best = { t: 0, a: -1, b: -1 };
-  for (let a = minBaseline; a <= n - minSegment; a++) {
+  let first = minBaseline;
+  if (options.startFrom !== undefined) while (first < n && (series[first] as { t: number }).t < options.startFrom) first++;
+  for (let a = first; a <= n - minSegment; a++) {
     for (let b = a + minSegment; b <= n; b++) {
       const nIn = b - a;
       const nOut = n - nIn;
