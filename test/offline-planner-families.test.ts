@@ -243,6 +243,23 @@ describe('a follow-up reuses the thread only when plainly one', () => {
   });
 });
 
+describe('reads close neighbours apart', () => {
+  it.each([
+    ["where is gemma-2-9b's endpoint?", 'get_deployment_status'],
+    ['benchmark the gemma-2-9b endpoint', 'probe_endpoint'],
+    ['which log templates showed up for the first time on qwen2-7b?', 'analyze_logs'],
+    ['qwen2-7b logs containing "shard 3"', 'search_logs'],
+    ['who rolled back llama-3-8b last night?', 'list_audit'],
+    ['roll llama-3-8b back to v2', 'rollback_deployment'],
+    ['how many replicas is mistral-7b running?', 'get_deployment_status'],
+    ['mistral-7b should run 5 replicas', 'scale_deployment'],
+    ['how much memory does qwen2-7b need in awq?', 'estimate_resources'],
+    ['quantize qwen2-7b with awq', 'start_optimization'],
+  ])('%s → %s', (request, tool) => {
+    expect(firstCall(planRequest(request)).tool).toBe(tool);
+  });
+});
+
 describe('entities', () => {
   it('joins a model name written with spaces', () => {
     expect(firstCall(planRequest('why is mistral 7b slow?')).args).toMatchObject({ deployment: 'mistral-7b' });

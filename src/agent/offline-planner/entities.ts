@@ -324,7 +324,9 @@ const NOT_A_USER =
  */
 function extractSearchTerm(normalised: string, deployments: readonly string[]): string | undefined {
   const isName = (term: string) => deployments.includes(term.toLowerCase());
-  const quoted = /["“'‘`]([^"”'’`]{1,200})["”'’`]/.exec(normalised);
+  // Single quotes only when they are not apostrophes ("what's", "mistral-7b's").
+  const quoted =
+    /["“`]([^"”`]{1,200})["”`]/.exec(normalised) ?? /(?:^|[^A-Za-z0-9])['‘]([^'’]{1,200})['’](?![A-Za-z0-9])/.exec(normalised);
   if (quoted) return quoted[1];
   const regex = /(?:^|\s)(\/[^/\s][^/]{0,200}\/)(?=\s|$|[?.!,])/.exec(normalised);
   if (regex) return regex[1];
@@ -359,7 +361,7 @@ function extractSearchTerm(normalised: string, deployments: readonly string[]): 
 
 // Words that describe log lines rather than name what is in them.
 const SEARCH_STOPWORDS =
-  /^(the|a|an|any|all|some|new|recent|latest|last|first|top|error|errors|warn|warning|warnings|info|debug|log|logs|lines?|messages?|its|their|my|our|his|her|this|that|these|those|more|most|same|other|fatal|critical|what|which|how|many|much|few|me|us|you|them|it|show|find|get|pull|see|check|for|with|and|or|\d+|(error|warn|warning|info|debug)[-_]?level)$/i;
+  /^(the|a|an|any|all|some|new|recent|latest|last|first|top|error|errors|warn|warning|warnings|info|debug|log|logs|lines?|messages?|its|their|my|our|his|her|this|that|these|those|more|most|same|other|fatal|critical|what|which|how|many|much|few|me|us|you|them|it|show|find|get|pull|see|check|for|with|and|or|of|in|on|at|to|from|kinds?|types?|sorts?|yesterday|today|tonight|now|before|earlier|usual|week|hour|day|morning|night|noon|\d+|(error|warn|warning|info|debug)[-_]?level)$/i;
 // Upper-case words of the serving domain that are never the text searched for.
 const VOCABULARY =
   /^(TTFT|TPOT|ITL|GPUS?|KV|AWQ|GPTQ|FP\d+|BF\d+|INT\d+|QPS|RPS|SLOS?|API|URL|LLMS?|VRAM|RCA|ETA|UTC|PST|EST|CET|GMT|AM|PM|OK|ASAP|PTAL|FYI|DEV|PROD|WARN|WARNING|ERROR|INFO|DEBUG|FATAL|CRITICAL|[AHL]\d+\w*|P\d+)$/;
@@ -485,6 +487,9 @@ export function extractEntities(original: string, knownDeployments: readonly str
     ).exec(text) ??
     /(\d+)\s*(?:times|次)(?!\s*(?:per|a)\b)/.exec(text) ??
     /(\d+|[一两二三四五六七八九十]+)\s*个?[\u4e00-\u9fff]{0,3}?(?:请求|调用)/.exec(text);
+  // "once", "twice", "发个请求": a count in words.
+  const inWords = /\b(once|twice)\b|(?:发|打)个(?:测试)?请求/.exec(text);
+  if (inWords && !requests) entities.requests = inWords[1] === 'twice' ? 2 : 1;
   if (requests) {
     const count = /^a\s+(couple|few)/.test(requests[0]) ? undefined : toNumber(requests[1]);
     if (count !== undefined) entities.requests = count;

@@ -29,7 +29,7 @@ export const CUES = {
   anomaly:
     /anomal|\bunusual|\babnormal|\boutliers?\b|\bodd\b|\bweird\b|\bstrange\b|\bspikes?\b|\bspiky\b|\bdips?\b|\birregular|\bsuspicious\b|\bout of the ordinary\b|\bglitch|异常|不正常|突增|突降|毛刺|尖峰|离群/,
   probe:
-    /\bprobe\b|\bbenchmark|\bload[\s-]?test|\bsmoke[\s-]?test|\bstress\b|\bping\b|\bhit\b|\bcall\b|\bcurl\b|\bfire\b|\bhammer\b|\bsend\b.*\b(requests?|prompts?|queries|traffic)\b|\btest (requests?|prompts?|queries)\b|\btest (the )?(endpoint|api|server)|\bhealth[\s-]?check\b|\brespond(s|ing)?\b|\bresponsive\b|\breachable\b|\banswers?\b.*\?|\bagainst\b|通不通|能不能通|连通|压测|探测|测速|拨测|调用|请求一下|测一下|测试一下|ping/,
+    /\bprobe\b|\bbenchmark|\bload[\s-]?test|\bsmoke[\s-]?test|\bstress\b|\bping\b|\bhit\b|\bcall\b|\bcurl\b|\bfire\b|\bhammer\b|\bsend\b.*\b(requests?|prompts?|queries|traffic)\b|\btest (requests?|prompts?|queries)\b|\btest (the )?(endpoint|api|server)|\bhealth[\s-]?check\b|\brespond(s|ing)?\b|\banswer(s|ing)\b|\bknock\b|\btime it\b|\btry (it|a request|one)\b|\bresponsive\b|\breachable\b|\banswers?\b.*\?|\bagainst\b|通不通|能不能通|连通|正常响应|有没有响应|发个请求|请求试试|压测|探测|测速|拨测|调用|请求一下|测一下|测试一下|ping/,
   endpointNoun: /\bendpoints?\b|\bapi\b|\burl\b|\bserver\b|接口|端点|服务地址/,
   quantise:
     /\bquanti[sz]|\bint[48]\b|\b[48][\s-]?bits?\b|\bawq\b|\bgptq\b|\bfp8\b|\bnf4\b|\bw[48]a\d+\b|\bgguf\b|\bbitsandbytes\b|\blower precision\b|\bcompress\b|量化|比特|低精度/,
@@ -37,7 +37,7 @@ export const CUES = {
   distil: /\bdistil|\bstudent\b|\bteacher\b|蒸馏|学生模型/,
   estimate:
     /\bhow much (gpu |gpu-)?(memory|vram|ram)|\bvram\b|\bgpu memory\b|\bmemory\b|\bhow many (gpus|cards|a100s|h100s|l4s)\b|\b(fit|fits)\b|\b(run|serve|host|load)\b.*\bon\b|\bsiz(e|ing)\b|\bestimate|\brequirements?\b|\bfootprint\b|\bneed\b.*\bgpus?\b|显存|内存|需要多少|几张卡|多少卡|多少张|能不能跑|跑得动|放得下|装得下|够不够|资源|估算|估计|评估/,
-  logs: /\b(error|warn|warning|info|debug)[-\s]level\b|\blogs?\b|\blog lines\b|\blogged\b|\bstack ?traces?\b|\btracebacks?\b|\bstderr\b|\bstdout\b|日志|报错信息|堆栈/,
+  logs: /\b(error|warn|warning|info|debug)[-\s]level\b|\blogs?\b|\blogging\b|\blog lines\b|\blogged\b|\bstack ?traces?\b|\btracebacks?\b|\bstderr\b|\bstdout\b|日志|报错信息|堆栈/,
   logAnalysis:
     /\b(common|top|frequent|most|patterns?|templates?|summar|analy[sz]|cluster|group|categori[sz]|distinct|kinds? of|types? of|new|spik|noisy|recurring)|分析|模式|模板|最多|常见|汇总|总结|归类|聚类|哪些类|暴增|激增|新出现|新增|类型|种类/,
   search:

@@ -54,10 +54,12 @@ const SCALE_VERB =
   /\bscal(e|ed|ing)\b|\bresize\b|\b(bump|increase|decrease|reduce|raise|lower|cut|set|change|make|go to)\b|扩容|缩容|扩到|缩到|扩成|缩成|加到|减到|降到|改成|改为|设置|调到/;
 // Asking where a deployment answers (its URL or port), not probing it.
 const WHERE_IT_SERVES =
-  /\b(what|where|which)\b.*\b(url|endpoint|address|port)\b|\bhow (do|can|should) (i|we) (reach|call|access|connect to|hit)\b|\bwhere (can|do|should) (i|we) send\b|'s (endpoint|url|address)\b|\b(base url|endpoint url|endpoint address)\b|(地址|端口|endpoint|url).{0,6}(是什么|在哪|多少)|在哪.{0,4}(地址|端口)|访问地址|服务地址|接口地址/;
+  /\b(what|where|which)\b.*\b(url|endpoint|address|port)\b|\bhow (do|can|should) (i|we) (reach|access|connect to)\b|\bwhere (can|do|should) (i|we) send\b|(地址|端口|endpoint|url).{0,6}(是什么|在哪|多少)|在哪.{0,4}(地址|端口)/;
+// The endpoint named as a thing to be given ("mistral-7b's endpoint", "访问地址"), when nothing asks to try it.
+const ENDPOINT_NOUN = /'s (endpoint|url|address)\b|\b(base url|endpoint url|endpoint address)\b|访问地址|服务地址|接口地址/;
 // Log requests that ask for a summary (patterns, templates, kinds, what is new) rather than lines.
 const LOG_SUMMARY =
-  /\b(patterns?|templates?|summar\w*|analy[sz]\w*|cluster\w*|kinds? of|types? of|most (common|frequent)|(more |most )?frequent|digest|overview|gist|(are|is|anything|something|what's) new|new (in|for|since|compared)|spik\w*|noisy|recurring|top \d+|new (kinds?|types?|messages|errors|patterns)|first time)\b|模式|模板|归类|聚类|类型|种类|哪类|变多|突增|暴增|激增|概况|概览|主要|大概|整体|最多|常见|汇总|总结|新出现|新增|分析/;
+  /\b(patterns?|templates?|summar\w*|analy[sz]\w*|cluster\w*|kinds? of|types? of|most (common|frequent)|(more |most )?frequent|digest|overview|gist|unusual|compared (with|to)|than (before|usual)|unseen|never[\s-]seen|(haven't|have not|never|not) seen|didn't before|novel|unfamiliar|(are|is|anything|something|what's) new|new (in|for|since|compared)|spik\w*|noisy|recurring|top \d+|new (kinds?|types?|messages|errors|patterns)|first time)\b|模式|模板|归类|聚类|类型|种类|哪类|变多|突增|暴增|激增|概况|概览|主要|大概|整体|没见过|从未出现|之前没有|最多|常见|汇总|总结|新出现|新增|分析/;
 /** Imperative verbs that name their tool when they lead the request ("scale it up", "量化一下"). */
 const LEAD_VERBS: Array<[RegExp, string]> = [
   [/^(scale|rescale|resize|扩容|缩容|扩|缩)$/, 'scale_deployment'],
@@ -78,7 +80,7 @@ const SIZING =
 const QUANTITY =
   /\bwhat (%|(percent|percentage|fraction|share|portion|proportion)\b)|\bhow (many|much)\b.*\b(per (second|minute)|a second|%|percent)|百分之|比例|占比/;
 // Sending a number of requests is a probe ("measure ttft by sending 50 requests").
-const SENDING = /\b(send|sending|sent|fire|firing|hit|issue|shoot|blast|run|do)\b|发|打/;
+const SENDING = /\b(send|sending|sent|fire|firing|hit|issue|shoot|blast|run|do|query|try|make|ping|call|knock)\b|发|打/;
 
 const WHY =
   /\bwhy\b|为什么|为啥|为何|怎么这么|咋这么|怎么.{0,4}(慢|卡)|\broot[\s-]?cause|根因|\brca\b|\bwhat('s| is)? caus(ed|ing)\b/;
@@ -111,8 +113,13 @@ function structuralIntent(text: string, e: Entities): string | undefined {
   const asks = isQuestion(text) || /\b(is|was|did|does)\b/.test(text);
   if (WHY.test(text) || (asks && CAUSED.test(text) && e.deployments.length > 0)) return 'explain_incident';
   if (ANOMALY.test(text) && !CUES.logs.test(text)) return 'detect_anomalies';
-  if (CUES.logs.test(text) && !e.quoted) return LOG_SUMMARY.test(text) ? 'analyze_logs' : 'search_logs';
-  if (WHERE_IT_SERVES.test(text) && e.deployments.length > 0 && e.requests === undefined) return 'get_deployment_status';
+  if (CUES.logs.test(text)) return LOG_SUMMARY.test(text) && !e.quoted ? 'analyze_logs' : 'search_logs';
+  if (
+    e.deployments.length > 0 &&
+    e.requests === undefined &&
+    (WHERE_IT_SERVES.test(text) || (ENDPOINT_NOUN.test(text) && !CUES.probe.test(text)))
+  )
+    return 'get_deployment_status';
   if (future) return undefined;
   if (/\bmetrics\b|\bdashboard\b|指标/.test(text) && e.deployments.length > 0) return 'query_metrics';
   // "What % of requests fail", "how many requests per second": a number to read off a metric.
