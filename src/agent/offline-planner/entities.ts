@@ -330,7 +330,7 @@ function extractSearchTerm(normalised: string, deployments: readonly string[]): 
   if (quoted) return quoted[1];
   const regex = /(?:^|\s)(\/[^/\s][^/]{0,200}\/)(?=\s|$|[?.!,])/.exec(normalised);
   if (regex) return regex[1];
-  const term = String.raw`([A-Za-z0-9_./:=-]*[A-Za-z][A-Za-z0-9_./:=-]*)`;
+  const term = '([A-Za-z0-9_./:=-]*[A-Za-z][A-Za-z0-9_./:=-]*)';
   const after =
     new RegExp(String.raw`\b(?:for|containing|matching|grep|with|mentioning)\s+${term}\s*$`, 'i').exec(
       normalised.replace(/[?.!]+$/, ''),
