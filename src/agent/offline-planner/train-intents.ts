@@ -83,13 +83,14 @@ export function trainIntentModel(cases: readonly PlannerCase[], options: Trainin
     .map(([name]) => name)
     .sort();
   const index = new Map(vocabulary.map((name, i) => [name, i]));
-  const rows = examples.map(({ features, label }) => ({
-    label,
-    entries: [...features].flatMap(([name, value]) => {
+  // Flat typed arrays: the loops below run a few hundred million times.
+  const rows = examples.map(({ features, label }) => {
+    const kept = [...features].flatMap(([name, value]) => {
       const i = index.get(name);
-      return i === undefined ? [] : [[i, value] as [number, number]];
-    }),
-  }));
+      return i === undefined ? [] : [[i, value] as const];
+    });
+    return { label, at: Int32Array.from(kept, ([i]) => i), values: Float64Array.from(kept, ([, value]) => value) };
+  });
 
   const K = classes.length;
   const D = vocabulary.length;
@@ -102,10 +103,13 @@ export function trainIntentModel(cases: readonly PlannerCase[], options: Trainin
   const momentum = 0.9;
   for (let step = 0; step < options.steps; step++) {
     gradient.fill(0);
-    for (const { label, entries } of rows) {
+    for (const { label, at, values } of rows) {
       scores.fill(0);
-      for (const [i, value] of entries)
-        for (let k = 0; k < K; k++) scores[k] = (scores[k] as number) + value * (weights[i * K + k] as number);
+      for (let n = 0; n < at.length; n++) {
+        const base = (at[n] as number) * K;
+        const value = values[n] as number;
+        for (let k = 0; k < K; k++) scores[k] = (scores[k] as number) + value * (weights[base + k] as number);
+      }
       let max = Number.NEGATIVE_INFINITY;
       for (let k = 0; k < K; k++) max = Math.max(max, scores[k] as number);
       let total = 0;
@@ -116,7 +120,10 @@ export function trainIntentModel(cases: readonly PlannerCase[], options: Trainin
       for (let k = 0; k < K; k++) {
         const error = (scores[k] as number) / total - (k === label ? 1 : 0);
         if (error === 0) continue;
-        for (const [i, value] of entries) gradient[i * K + k] = (gradient[i * K + k] as number) + (error * value) / N;
+        for (let n = 0; n < at.length; n++) {
+          const cell = (at[n] as number) * K + k;
+          gradient[cell] = (gradient[cell] as number) + (error * (values[n] as number)) / N;
+        }
       }
     }
     // Heavy-ball momentum on the mean loss plus the L2 penalty.
