@@ -4,6 +4,7 @@ import { benchLoghubLeaveOneOut } from './loghub-loso.ts';
 import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
+import { benchPlanner } from './planner.ts';
 import { benchRcaScenarios } from './rca.ts';
 import { benchSlackAck } from './slack-ack.ts';
 import { withDataSet } from './support/data-sets.ts';
@@ -12,6 +13,7 @@ import { benchTuning } from './tuning.ts';
 /** `npm run bench`: every benchmark, printing numbers to quote. Throughput first: its peak memory is the process's. */
 await benchScoreThroughput();
 await benchOfflineAgent();
+await benchPlanner();
 await benchSlackAck();
 await benchScraper();
 await benchQueries();
