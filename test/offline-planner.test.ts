@@ -1,20 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { describe, expect, it } from 'vitest';
 import { OfflinePlannerChatModel } from '../src/agent/offline-planner/offline-chat-model.ts';
 import { type Plan, planRequest } from '../src/agent/offline-planner/plan-request.ts';
+import { readPlannerCases, scorePlan } from '../src/agent/offline-planner/planner-corpus.ts';
 import { HELP_TEXT } from '../src/conversation/examples.ts';
 
-interface SharedCase {
-  u: string;
-  tool: string;
-  has: string[];
-}
-
-const sharedCases: SharedCase[] = readFileSync(new URL('../../shared/data/planner_cases.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as SharedCase);
+// The corpus's dev half (in the repo; the planner was built on it). The held-out half is only
+// scored by `npm run bench`, and the shared planner_cases.jsonl beside the checkout too.
+const devCases = readPlannerCases(new URL('./fixtures/planner/dev.jsonl', import.meta.url));
 
 /** The single call a plan makes, failing the test with the plan itself when it asked a question instead. */
 function onlyCall(plan: Plan): { tool: string; args: Record<string, unknown> } {
@@ -28,19 +21,12 @@ function question(plan: Plan): string {
   return plan.question;
 }
 
-describe('planRequest on the shared planner cases', () => {
-  it('reads all the shared cases', () => {
-    expect(sharedCases).toHaveLength(31);
-  });
-
-  it.each(sharedCases.map((c) => [c.u, c] as const))('%s', (_request, c) => {
-    const plan = planRequest(c.u);
-    expect(plan.kind).toBe('calls');
-    if (plan.kind !== 'calls') return;
-    const [call] = plan.calls;
-    expect(call?.tool).toBe(c.tool);
-    const json = JSON.stringify(call?.args);
-    for (const fragment of c.has) expect(json).toContain(fragment);
+describe('planRequest on the dev half of the planner corpus', () => {
+  it('reaches the right tool with the right values for (nearly) every request it was built on', () => {
+    expect(devCases.length).toBeGreaterThan(200);
+    const misses = devCases.filter((c) => !scorePlan(planRequest(c.u), c).args).map((c) => c.u);
+    // In-sample, so nearly all; the odd miss is a request whose label the pinned cases below contradict.
+    expect(misses.length, misses.join('\n')).toBeLessThanOrEqual(2);
   });
 });
 
