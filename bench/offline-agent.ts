@@ -7,16 +7,18 @@ import { createLogger } from '../src/observability/logger.ts';
 
 /**
  * Time per turn of the offline agent through the whole path (conversation service,
- * planner, executor, SQLite memory), over the shared planner cases, and peak memory.
+ * planner, executor, SQLite memory), over the planner corpus's dev half (in the repository), and peak memory.
  */
 export async function benchOfflineAgent(turns = 2000): Promise<void> {
-  const requests = readFileSync(new URL('../../shared/data/planner_cases.jsonl', import.meta.url), 'utf8')
+  const requests = readFileSync(new URL('../test/fixtures/planner/dev.jsonl', import.meta.url), 'utf8')
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { u: string; tool: string })
+    .map((line) => JSON.parse(line) as { u: string; tool: string | null })
     // Actions that change the fleet (a staging deploy runs at once under the default policy) are not agent time.
     .filter(
-      (c) => !['deploy_model', 'rollback_deployment', 'scale_deployment', 'start_optimization', 'cancel_job'].includes(c.tool),
+      (c) =>
+        c.tool !== null &&
+        !['deploy_model', 'rollback_deployment', 'scale_deployment', 'start_optimization', 'cancel_job'].includes(c.tool),
     )
     .map((c) => c.u);
   const dataDir = mkdtempSync(join(tmpdir(), 'llmops-bench-'));
