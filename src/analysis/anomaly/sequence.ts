@@ -181,14 +181,14 @@ export class SequenceModel {
     for (let k = this.orders - 1; k >= 0; k--) {
       const id = ids[k] as number;
       if (id < 0) continue;
-      const counts = table.counts[id] as number[];
+      const n = table.distinct(id);
       let total = 0;
       let distinct = 0;
       let hit = 0;
-      for (let i = 0; i < counts.length; i += 2) {
-        const s = counts[i] as number;
+      for (let j = 0; j < n; j++) {
+        const s = table.levelAt(id, j);
         if (excluded.length > 0 && excluded.includes(s)) continue;
-        const c = counts[i + 1] as number;
+        const c = table.countAt(id, j);
         total += c;
         distinct++;
         if (s === level) hit = c;
@@ -196,8 +196,8 @@ export class SequenceModel {
       if (total === 0) continue;
       if (hit > 0) return (bits - Math.log2(hit / (total + distinct))) * LOG10_2;
       bits -= Math.log2(distinct / (total + distinct));
-      for (let i = 0; i < counts.length; i += 2) {
-        const s = counts[i] as number;
+      for (let j = 0; j < n; j++) {
+        const s = table.levelAt(id, j);
         if (!excluded.includes(s)) excluded.push(s);
       }
     }
@@ -212,16 +212,7 @@ export class SequenceModel {
     for (let k = 0; k < this.orders; k++) {
       let id = ids[k] as number;
       if (id < 0) id = table.add(keysA[k] as number, keysB[k] as number);
-      const counts = table.counts[id] as number[];
-      let found = false;
-      for (let i = 0; i < counts.length; i += 2) {
-        if (counts[i] === level) {
-          counts[i + 1] = (counts[i + 1] as number) + 1;
-          found = true;
-          break;
-        }
-      }
-      if (!found) counts.push(level, 1);
+      table.increment(id, level);
     }
     history.copyWithin(1, 0, this.order - 1);
     history[0] = level;
@@ -237,88 +228,152 @@ export class SequenceModel {
   }
 }
 
+/** Level/count pairs stored in a context's record; more go to an overflow list. */
+const INLINE = 4;
+/** A record: hash halves a and b, the number of pairs, then INLINE (level, count) pairs. */
+const STRIDE = 3 + 2 * INLINE;
+
 /**
- * Open-addressing hash table of contexts keyed by two 32-bit hashes, each holding a flat
- * [level, count, level, count, …] list (typed keys: a Map keyed by 53-bit doubles hashes slowly).
+ * Open-addressing hash table of contexts keyed by two 32-bit hashes. Each context is one record
+ * of a typed array holding its key and its first level/count pairs, so a lookup touches two cache
+ * lines (slot, record) rather than chasing a Map entry and a list (the 8 grids make this the
+ * detector's hot path).
  */
 class ContextTable {
-  keysA: Uint32Array = new Uint32Array(256);
-  keysB: Uint32Array = new Uint32Array(256);
-  counts: number[][] = [];
+  private records = new Int32Array(256 * STRIDE);
+  private overflow: Array<number[] | undefined> = [];
   /** Slot → context id + 1 (0: empty); a power of two, at most half full. */
   private slots = new Int32Array(512);
-
-  get size(): number {
-    return this.counts.length;
-  }
+  size = 0;
 
   /** The id of a context, or −1. */
   find(a: number, b: number): number {
     const mask = this.slots.length - 1;
+    const records = this.records;
+    const ka = a | 0;
+    const kb = b | 0;
     for (let slot = slotOf(a, b, mask); ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot] as number;
       if (entry === 0) return -1;
-      const id = entry - 1;
-      if (this.keysA[id] === a && this.keysB[id] === b) return id;
+      const base = (entry - 1) * STRIDE;
+      if (records[base] === ka && records[base + 1] === kb) return entry - 1;
     }
   }
 
   /** Stores a new, empty context and returns its id. */
   add(a: number, b: number): number {
-    const id = this.counts.length;
-    if (id >= this.keysA.length) {
-      this.keysA = grow(this.keysA);
-      this.keysB = grow(this.keysB);
+    const id = this.size++;
+    if ((id + 1) * STRIDE > this.records.length) {
+      const bigger = new Int32Array(this.records.length * 2);
+      bigger.set(this.records);
+      this.records = bigger;
     }
-    this.keysA[id] = a;
-    this.keysB[id] = b;
-    this.counts.push([]);
-    if (2 * (id + 1) > this.slots.length) this.rehash(this.slots.length * 2);
+    const base = id * STRIDE;
+    this.records[base] = a | 0;
+    this.records[base + 1] = b | 0;
+    this.records[base + 2] = 0;
+    this.overflow[id] = undefined;
+    if (2 * this.size > this.slots.length) this.rehash(this.slots.length * 2);
     else this.place(id);
     return id;
   }
 
-  /** Halves every count and drops the contexts and levels left at zero. */
-  age(): void {
-    let kept = 0;
-    for (let id = 0; id < this.counts.length; id++) {
-      const counts = this.counts[id] as number[];
-      const halved: number[] = [];
-      for (let i = 0; i < counts.length; i += 2) {
-        const c = Math.floor((counts[i + 1] as number) / 2);
-        if (c > 0) halved.push(counts[i] as number, c);
+  /** Distinct levels counted after the context. */
+  distinct(id: number): number {
+    return this.records[id * STRIDE + 2] as number;
+  }
+
+  /** The j-th level counted after the context. */
+  levelAt(id: number, j: number): number {
+    return j < INLINE
+      ? (this.records[id * STRIDE + 3 + 2 * j] as number)
+      : ((this.overflow[id] as number[])[2 * (j - INLINE)] as number);
+  }
+
+  /** The count of the j-th level. */
+  countAt(id: number, j: number): number {
+    return j < INLINE
+      ? (this.records[id * STRIDE + 4 + 2 * j] as number)
+      : ((this.overflow[id] as number[])[2 * (j - INLINE) + 1] as number);
+  }
+
+  /** Counts one more `level` after the context. */
+  increment(id: number, level: number): void {
+    const records = this.records;
+    const base = id * STRIDE;
+    const n = records[base + 2] as number;
+    for (let j = 0; j < n && j < INLINE; j++) {
+      if (records[base + 3 + 2 * j] === level) {
+        records[base + 4 + 2 * j] = (records[base + 4 + 2 * j] as number) + 1;
+        return;
       }
-      if (halved.length === 0) continue;
-      this.keysA[kept] = this.keysA[id] as number;
-      this.keysB[kept] = this.keysB[id] as number;
-      this.counts[kept] = halved;
+    }
+    if (n < INLINE) {
+      records[base + 3 + 2 * n] = level;
+      records[base + 4 + 2 * n] = 1;
+      records[base + 2] = n + 1;
+      return;
+    }
+    let more = this.overflow[id];
+    if (!more) {
+      more = [];
+      this.overflow[id] = more;
+    }
+    for (let i = 0; i < more.length; i += 2) {
+      if (more[i] === level) {
+        more[i + 1] = (more[i + 1] as number) + 1;
+        return;
+      }
+    }
+    more.push(level, 1);
+    records[base + 2] = n + 1;
+  }
+
+  /** Halves every count and drops the contexts and levels left at zero (keeping their order). */
+  age(): void {
+    const records = this.records;
+    const pairs: number[] = [];
+    let kept = 0;
+    for (let id = 0; id < this.size; id++) {
+      const n = this.distinct(id);
+      pairs.length = 0;
+      for (let j = 0; j < n; j++) {
+        const c = Math.floor(this.countAt(id, j) / 2);
+        if (c > 0) pairs.push(this.levelAt(id, j), c);
+      }
+      if (pairs.length === 0) continue;
+      const from = id * STRIDE;
+      const to = kept * STRIDE;
+      records[to] = records[from] as number;
+      records[to + 1] = records[from + 1] as number;
+      records[to + 2] = pairs.length / 2;
+      for (let i = 0; i < pairs.length && i < 2 * INLINE; i++) records[to + 3 + i] = pairs[i] as number;
+      this.overflow[kept] = pairs.length > 2 * INLINE ? pairs.slice(2 * INLINE) : undefined;
       kept++;
     }
-    this.counts.length = kept;
+    this.size = kept;
+    this.overflow.length = kept;
     this.rehash(this.slots.length);
   }
 
   private place(id: number): void {
     const mask = this.slots.length - 1;
-    let slot = slotOf(this.keysA[id] as number, this.keysB[id] as number, mask);
+    const base = id * STRIDE;
+    let slot = slotOf(this.records[base] as number, this.records[base + 1] as number, mask);
     while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
     this.slots[slot] = id + 1;
   }
 
   private rehash(size: number): void {
     this.slots = new Int32Array(size);
-    for (let id = 0; id < this.counts.length; id++) this.place(id);
+    for (let id = 0; id < this.size; id++) this.place(id);
   }
 }
 
+/** A slot for a key: the halves mixed (multiply, fold the high bits down) and masked. */
 function slotOf(a: number, b: number, mask: number): number {
-  return (Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 15) & mask;
-}
-
-function grow(array: Uint32Array): Uint32Array {
-  const bigger = new Uint32Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
+  const h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  return (h ^ (h >>> 15)) & mask;
 }
 
 /** Streaming detector scoring sequence surprise (see SequenceModel), escalated over a refractory window. */
