@@ -3,6 +3,7 @@ import { compareWindows } from '../src/analysis/logs/compare.ts';
 import { AppError } from '../src/errors.ts';
 import { parseTimeRange } from '../src/time/time-range.ts';
 import { deploymentName, timeRange } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -19,6 +20,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context) => {
+      const unknown = unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       if (!services.logs) throw new AppError('logs_unavailable', 'No log source is configured.');
       const range = parseTimeRange(args.range, context.now);
       const span = range.end.getTime() - range.start.getTime();

@@ -7,6 +7,7 @@ import { formatValue } from '../src/metrics/format-value.ts';
 import type { Point } from '../src/metrics/metrics-source.ts';
 import { parseTimeRange } from '../src/time/time-range.ts';
 import { deploymentName, metricKind, timeRange } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool, type ToolResult } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -45,6 +46,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context): Promise<ToolResult> => {
+      const unknown = unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       const range = parseTimeRange(args.range, context.now);
       const from = range.start.getTime();
       const to = range.end.getTime();

@@ -5,6 +5,7 @@ import { AppError } from '../src/errors.ts';
 import { LATENCY_KINDS, type MetricKind } from '../src/metrics/curated-metrics.ts';
 import { parseTimeRange } from '../src/time/time-range.ts';
 import { deploymentName, timeRange } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -43,6 +44,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context) => {
+      const unknown = unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       const asked = parseTimeRange(args.range, context.now);
       // A long range holds daily and weekly rhythms that look like level shifts: the seasonal anomaly
       // detectors find the incident in it first, and the engine looks at the hours around that.

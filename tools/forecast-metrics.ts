@@ -7,6 +7,7 @@ import { CURATED_METRICS } from '../src/metrics/curated-metrics.ts';
 import { formatValue } from '../src/metrics/format-value.ts';
 import { parseDuration } from '../src/time/time-range.ts';
 import { deploymentName, duration, metricKind } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool, type ToolResult } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -27,6 +28,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context): Promise<ToolResult> => {
+      const unknown = unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       const horizonSeconds = (parseDuration(args.horizon) as number) / 1000;
       // Hourly points with a daily season for planning horizons; 5-minute points for short ones.
       const step = horizonSeconds >= 86_400 ? 3600 : Math.max(services.scrapeIntervalSeconds, 300);

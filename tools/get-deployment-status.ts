@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deploymentName, environment } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -14,6 +15,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args) => {
+      const unknown = unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       const all = await services.deployments.list();
       const chosen = all.filter(
         (d) => (!args.deployment || d.name === args.deployment) && (!args.environment || d.environment === args.environment),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../src/errors.ts';
 import { type LatencyStats, runLoadTest } from '../src/integrations/load-tester.ts';
 import { deploymentName } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -37,6 +38,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context) => {
+      const unknown = args.url ? undefined : unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       let target: { baseUrl: string; model: string } | undefined;
       if (args.url) target = { baseUrl: args.url.replace(/\/$/, ''), model: args.model ?? args.deployment ?? 'default' };
       else if (args.deployment) target = await services.deployments.endpoint(args.deployment);

@@ -5,6 +5,7 @@ import { formatValue } from '../src/metrics/format-value.ts';
 import type { QueryAnswer } from '../src/metrics/metrics-source.ts';
 import { parseDuration, parseTimeRange } from '../src/time/time-range.ts';
 import { deploymentName, duration, metricKind, quantile, timeRange } from '../src/tools/common-fields.ts';
+import { unknownDeployment } from '../src/tools/known-deployment.ts';
 import { defineTool, type ToolResult } from '../src/tools/tool-definition.ts';
 import type { ToolServices } from '../src/tools/tool-services.ts';
 
@@ -25,6 +26,8 @@ export default (services: ToolServices) =>
     }),
     risk: () => 'read',
     handler: async (args, context): Promise<ToolResult> => {
+      const unknown = unknownDeployment(services, args.deployment);
+      if (unknown) return unknown;
       const range = parseTimeRange(args.range, context.now);
       const span = (range.end.getTime() - range.start.getTime()) / 1000;
       const stepSeconds = args.step
