@@ -131,23 +131,34 @@ describe('Chinese requests reach every tool', () => {
 });
 
 describe('requests no tool serves get a short answer, not a wrong tool', () => {
-  it.each(['what is the weather in Berlin tomorrow?', 'tell me something funny', 'who won the chess match?', '今天吃什么好'])(
+  it.each(['what is the weather in Berlin tomorrow?', 'tell me something funny', 'who won the chess match?'])(
     'off-topic: %s',
     (request) => {
       expect(question(planRequest(request))).toMatch(/could not tell what you want/);
     },
   );
 
+  it('off-topic in Chinese: says so in Chinese, with the Chinese examples', () => {
+    const answer = question(planRequest('今天吃什么好'));
+    expect(answer).toMatch(/^我没看懂你想让我做什么/);
+    expect(answer).toContain('mistral-7b 的状态');
+  });
+
   it.each([
     ['restart qwen2-7b', /can't restart qwen2-7b/],
     ['please reboot the node behind mistral-7b', /can't restart mistral-7b/],
     ['delete llama-3-8b from staging', /can't delete llama-3-8b/],
     ['ssh into the gemma-2-9b pod', /can't open a shell on gemma-2-9b/],
-    ['重启一下 phi-3-mini', /can't restart phi-3-mini/],
   ])('an unsupported action says so and what can be done: %s', (request, says) => {
     const answer = question(planRequest(request));
     expect(answer).toMatch(says);
     expect(answer).toContain('status of mistral-7b');
+  });
+
+  it('an unsupported action asked in Chinese is refused in Chinese', () => {
+    const answer = question(planRequest('重启一下 phi-3-mini'));
+    expect(answer).toMatch(/^我不能重启 phi-3-mini/);
+    expect(answer).toContain('mistral-7b 的状态');
   });
 
   it('a restart asked about in the past is a diagnosis, not an unsupported action', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OfflinePlannerChatModel } from '../src/agent/offline-planner/offline-chat-model.ts';
 import { type Plan, planRequest } from '../src/agent/offline-planner/plan-request.ts';
 import { readPlannerCases, scorePlan } from '../src/agent/offline-planner/planner-corpus.ts';
-import { HELP_TEXT } from '../src/conversation/examples.ts';
+import { HELP_TEXT, HELP_TEXT_ZH } from '../src/conversation/examples.ts';
 
 // The corpus's dev half (in the repo; the planner was built on it). The held-out half is only
 // scored by `npm run bench`, and the shared planner_cases.jsonl beside the checkout too.
@@ -285,11 +285,11 @@ describe('planRequest asks when a required detail is missing', () => {
     expect(q).not.toMatch(/which model/);
   });
 
-  it('asks for the model, version and environment of 部署 with nothing else', () => {
+  it('asks for the model, version and environment of 部署 with nothing else, in Chinese', () => {
     const q = question(planRequest('部署'));
-    expect(q).toMatch(/which model/);
-    expect(q).toMatch(/version/);
-    expect(q).toMatch(/environment/);
+    expect(q).toMatch(/哪个模型/);
+    expect(q).toMatch(/哪个版本/);
+    expect(q).toMatch(/哪个环境/);
   });
 
   it('asks how many replicas when scaling without a count', () => {
@@ -299,9 +299,8 @@ describe('planRequest asks when a required detail is missing', () => {
   });
 
   it('asks for the total instead of scaling to a relative count ("two more replicas")', () => {
-    for (const request of ['add two more replicas to mixtral-8x7b in staging', 'mistral-7b 再加 2 个副本']) {
-      expect(question(planRequest(request))).toMatch(/how many replicas/i);
-    }
+    expect(question(planRequest('add two more replicas to mixtral-8x7b in staging'))).toMatch(/how many replicas/i);
+    expect(question(planRequest('mistral-7b 再加 2 个副本'))).toBe('要把 mistral-7b 扩缩到几个副本？');
   });
 
   it('asks which job to cancel when nothing names one', () => {
@@ -323,8 +322,12 @@ describe('planRequest asks when a required detail is missing', () => {
     expect(q).toContain('status of mistral-7b');
   });
 
-  it.each(['help', 'Help', '帮助', 'what can you do?'])('answers %j with the help text', (request) => {
+  it.each(['help', 'Help', 'what can you do?'])('answers %j with the help text', (request) => {
     expect(question(planRequest(request))).toBe(HELP_TEXT);
+  });
+
+  it.each(['帮助', '你能做什么？'])('answers %j with the Chinese help text', (request) => {
+    expect(question(planRequest(request))).toBe(HELP_TEXT_ZH);
   });
 });
 

@@ -1,6 +1,6 @@
 import { GPU_CATALOGUE } from '../../analysis/gpu-catalogue.ts';
-import { findModel } from '../../analysis/model-catalogue.ts';
 import type { MetricKind } from '../../metrics/curated-metrics.ts';
+import { extractDeployments } from './model-names.ts';
 
 /** Everything the offline planner can read out of one request, in English or Chinese. */
 export interface Entities {
@@ -171,7 +171,7 @@ function extractHorizon(text: string): string | undefined {
 }
 
 /** Curated metric by the words people use; order matters (specific before general). */
-const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
+export const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
   ['ttft', /\bttft\b|time[\s-]to[\s-]first[\s-]token|first[\s-]token|首\s*token|首字|首词|首包/],
   [
     'tpot',
@@ -187,11 +187,11 @@ const METRIC_WORDS: Array<[MetricKind, RegExp]> = [
   ['error_rate', /error rate|errors?\b|\b5xx\b|failures?|failed requests|failing|% of\b.*\bfail|错误|报错|失败/],
   [
     'throughput',
-    /throughput|thru-?put|\btput\b|tokens?\s*(per|\/|a)\s*s(ec(ond)?)?|\btok\/s\b|\btps\b|tokens? generated|吞吐|每秒.{0,6}token|token.{0,4}每秒/,
+    /throughput|thru-?put|\btput\b|token rate|tokens?\s*(per|\/|a)\s*s(ec(ond)?)?|\btok\/s\b|\btps\b|tokens? generated|吞吐|每秒.{0,6}token|token.{0,4}每秒/,
   ],
   [
     'request_rate',
-    /requests? (per|\/) ?s(ec(ond)?)?|requests?\b.{0,30}\bper second|\brps\b|\bqps\b|request rate|traffic|\bload\b|请求量|请求数|流量|qps|每秒.{0,4}请求/,
+    /requests? (per|\/) ?s(ec(ond)?)?|requests?\b.{0,30}\bper second|\brps\b|\bqps\b|request rate|requests? (count|volume)|number of requests|traffic|\bload\b|请求量|请求数|流量|qps|每秒.{0,4}请求/,
   ],
   ['running', /running requests|requests (are )?running|batch size|in[\s-]flight|concurrently|being processed|并发数|正在处理/],
   ['e2e_latency', /e2e|end[\s-]to[\s-]end|latency|response time|slow|延迟|时延|耗时|慢/],
@@ -233,54 +233,6 @@ function normaliseGpu(written: string): string {
     (g) => g.id.toLowerCase() === key || g.aliases.some((a) => a.replace(/[\s-]/g, '') === key.replace(/[\s-]/g, '')),
   );
   return gpu?.id ?? written.toUpperCase();
-}
-
-const NAME_TOKEN = /[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+|\b\d+(?:\.\d+)?[bm]\b/g;
-const SIZE_IN_NAME = /\d(?:\.\d+)?[bm]\b|\d+x\d+b\b|\d+[bm]-|-mini|-small|-medium|-large/;
-
-/**
- * Joins a model name written with spaces ("mistral 7b", "llama 3 70b") into the name the
- * fleet and the catalogue use ("mistral-7b"), when that joined name is one of them.
- */
-function joinSpacedNames(text: string, known: readonly string[]): string {
-  const words = text.split(' ');
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    let taken = 1;
-    // The longest run of up to four words from here that names a model.
-    for (let n = Math.min(4, words.length - i); n >= 2; n--) {
-      const written = words.slice(i, i + n).join('-');
-      const joined = written.replace(/[^a-z0-9]+$/, '');
-      if (/^[a-z]/.test(joined) && (known.includes(joined) || findModel(joined) !== undefined)) {
-        out.push(written);
-        taken = n;
-        break;
-      }
-    }
-    if (taken === 1) out.push(words[i] as string);
-    i += taken - 1;
-  }
-  return out.join(' ');
-}
-
-/** Deployment or model names as written: tokens like "llama-3-8b", "mixtral-8x7b", "phi-3-mini", or a bare "13b". */
-function extractDeployments(written: string, known: readonly string[]): string[] {
-  const text = joinSpacedNames(written, known);
-  const found: string[] = [];
-  for (const match of text.matchAll(NAME_TOKEN)) {
-    const token = match[0].replace(/[.\-_]+$/, '');
-    const isName = known.includes(token) || findModel(token) !== undefined || SIZE_IN_NAME.test(token);
-    if (isName && !/^(int|fp|bf)\d+$/.test(token) && !found.includes(token)) found.push(token);
-  }
-  for (const name of known) {
-    if (
-      !found.includes(name) &&
-      new RegExp(`(^|[^a-z0-9-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9-])`).test(text)
-    ) {
-      found.push(name);
-    }
-  }
-  return found;
 }
 
 // Precisions and quantisation methods as people write them; 4-bit weights mean int4 (AWQ/GPTQ-style).

@@ -1,6 +1,7 @@
 import type { Entities } from './entities.ts';
 import { cuesOf } from './intent-cues.ts';
 import { isAdvisoryQuestion, isPoliteImperative, isQuestion, unsupportedAction } from './request-form.ts';
+import { unknownMetricPhrase } from './unknown-metric.ts';
 
 /** Weight of a cue feature; 1 scored best in cross-validation on dev (2 and 3 were worse). */
 export const CUE_WEIGHT = 1;
@@ -114,6 +115,8 @@ export function featuresOf(text: string, entities: Entities): Features {
   if (isAdvisoryQuestion(text)) features.set('form:advisory', 1);
   if (isPoliteImperative(text)) features.set('form:polite', 1);
   if (unsupportedAction(text)) features.set('form:unsupported', 1);
+  // A metric the servers do not report ("gpu utilization") is a metric question by its shape, whatever words it uses.
+  if (unknownMetricPhrase(text)) features.set('form:unknown-metric', 1);
   const length = [...masked].length;
   features.set(length <= 12 ? 'len:short' : length <= 40 ? 'len:medium' : 'len:long', 1);
   return features;

@@ -1,4 +1,4 @@
-import { HELP_TEXT } from '../../conversation/examples.ts';
+import { HELP_TEXT, HELP_TEXT_ZH } from '../../conversation/examples.ts';
 import { type Entities, extractEntities } from './entities.ts';
 import { followUpOf } from './follow-up.ts';
 import { classify, type IntentModel, type IntentScore, NO_TOOL, shippedIntentModel } from './intent-classifier.ts';
@@ -8,6 +8,8 @@ import { isAdvisoryQuestion, unsupportedAction } from './request-form.ts';
 import { correctSpelling } from './spelling.ts';
 import { structuralIntent } from './structural-intent.ts';
 import { buildPlan, clarify, type Plan, WRITE_TOOLS } from './tool-arguments.ts';
+import { type RawPromql, unknownMetricPhrase, unknownMetricReply } from './unknown-metric.ts';
+import { isChinese } from './zh-words.ts';
 
 export type { Plan, PlannedCall } from './tool-arguments.ts';
 
@@ -34,9 +36,59 @@ const INTENT_WORDS: Record<string, string> = {
   get_deployment_status: 'show deployments (e.g. "status of mistral-7b")',
 };
 
+/** The same, for a person who writes in Chinese. */
+const INTENT_WORDS_ZH: Record<string, string> = {
+  query_metrics: '查看指标（例如“mistral-7b 最近一小时的 p95 TTFT”）',
+  detect_anomalies: '检测异常（例如“qwen2-7b 今天有异常吗？”）',
+  forecast_metrics: '预测负载或容量（例如“预测 qwen2-7b 下周的请求量”）',
+  explain_incident: '排查问题原因（例如“mistral-7b 为什么变慢？”）',
+  search_logs: '搜索日志（例如“搜索 mistral-7b 日志里的 timeout”）',
+  analyze_logs: '汇总日志（例如“qwen2-7b 最常见的日志模式”）',
+  deploy_model: '部署一个版本（例如“把 qwen2-7b v3 部署到 staging”）',
+  rollback_deployment: '回滚（例如“回滚生产环境的 mistral-7b”）',
+  scale_deployment: '扩缩容（例如“把 llama-3-70b 扩到 6 个副本”）',
+  estimate_resources: '估算显存（例如“llama-3-70b 用 fp8 需要多少显存？”）',
+  probe_endpoint: '探测接口（例如“用 20 个请求探测 qwen2-7b”）',
+  start_optimization: '启动调优或量化任务（例如“用 awq 量化 mistral-7b”）',
+  get_job_status: '查看任务（例如“任务 4 的状态”）',
+  cancel_job: '取消任务（例如“取消任务 4”）',
+  list_audit: '查看审计记录（例如“昨天谁部署了什么？”）',
+  get_deployment_status: '查看部署（例如“mistral-7b 的状态”）',
+};
+
+/** Unsupported actions in Chinese, by the English words `unsupportedAction` names them with. */
+const ACTION_ZH: Record<string, string> = {
+  restart: '重启',
+  delete: '删除',
+  'open a shell on': '登录',
+  'drain or cordon the nodes of': '驱逐或封锁节点：',
+  'upgrade software on': '升级软件：',
+  'shut down': '关闭',
+};
+
+/** Tools that read a curated metric: a metric they do not have is said, not replaced by another. */
+const METRIC_TOOLS = new Set(['query_metrics', 'forecast_metrics', 'detect_anomalies']);
+/** Reads the classifier may lean to for a metric it has no word for ("success rate for qwen2-7b"). */
+const LEANED_READS = new Set([
+  'probe_endpoint',
+  'get_deployment_status',
+  'estimate_resources',
+  'explain_incident',
+  'search_logs',
+  'analyze_logs',
+]);
+
+/** What the planner is told about where it runs. */
+export interface PlanOptions {
+  /** Whether raw PromQL can run (a Prometheus server is configured); unknown when not given. */
+  rawPromql?: RawPromql;
+}
+
 interface Decision {
   tool?: string | undefined;
   ranked: IntentScore[];
+  /** Whether structure decided the tool (not the classifier's lean). */
+  structural?: boolean;
 }
 
 /** Whether the request mentions anything of the serving domain: a name, a metric, a job, an environment, a domain word. */
@@ -52,7 +104,7 @@ function hasDomainSignal(text: string, e: Entities): boolean {
 function decide(model: IntentModel, text: string, e: Entities, floor = CONFIDENCE_FLOOR): Decision {
   const ranked = classify(model, featuresOf(text, e));
   const structural = structuralIntent(text, e);
-  if (structural) return { tool: structural, ranked };
+  if (structural) return { tool: structural, ranked, structural: true };
   // Nothing of the serving domain ("what's the weather in Paris?"): no tool, whatever the classifier leans to.
   if (!hasDomainSignal(text, e)) return { ranked: [] };
   const top = ranked[0];
@@ -89,17 +141,25 @@ function namesItsOwnIntent(text: string): boolean {
   ).some((cue) => CUES[cue].test(text));
 }
 
-function cannotDo(action: string, e: Entities): string {
-  const target = e.deployments[0] ?? 'deployments';
-  return `I can't ${action} ${target}: no tool of mine does that. What I can do:\n${HELP_TEXT}`;
+function cannotDo(action: string, e: Entities): Plan {
+  const target = e.deployments[0];
+  return clarify(
+    `I can't ${action} ${target ?? 'deployments'}: no tool of mine does that. What I can do:\n${HELP_TEXT}`,
+    `我不能${ACTION_ZH[action] ?? action}${target ? ` ${target}` : '部署'}：我没有能做这件事的工具。我能做的：\n${HELP_TEXT_ZH}`,
+  );
 }
 
 /** A clarifying question naming the two likeliest intents, or what the planner can do when nothing is likely. */
-function askWhich(ranked: IntentScore[]): string {
+function askWhich(ranked: IntentScore[]): Plan {
   const likely = ranked.filter((s) => s.intent !== NO_TOOL && s.probability >= 0.1).slice(0, 2);
-  if (likely.length === 0) return `I could not tell what you want me to do.\n${HELP_TEXT}`;
+  if (likely.length === 0)
+    return clarify(`I could not tell what you want me to do.\n${HELP_TEXT}`, `我没看懂你想让我做什么。\n${HELP_TEXT_ZH}`);
   const options = likely.map((s) => INTENT_WORDS[s.intent] ?? s.intent);
-  return `I am not sure what you want: should I ${options.join(', or ')}?`;
+  const optionsZh = likely.map((s) => INTENT_WORDS_ZH[s.intent] ?? s.intent);
+  return clarify(
+    `I am not sure what you want: should I ${options.join(', or ')}?`,
+    `我不确定你想要什么：是要${optionsZh.join('，还是')}？`,
+  );
 }
 
 /**
@@ -113,16 +173,24 @@ function advise(tool: string, e: Entities, text: string): Plan {
   if (tool === 'scale_deployment' && deployment) return buildPlan('forecast_metrics', e, `${text} capacity`);
   if (tool === 'cancel_job') return buildPlan('get_job_status', e, text);
   if (tool === 'start_optimization' && deployment && e.dtype) return buildPlan('estimate_resources', e, text);
+  const name = deployment ?? 'mistral-7b';
   return clarify(
     'That is a judgement call I leave to you; I change nothing on a question. I can show the evidence first: ' +
-      `"why is ${deployment ?? 'mistral-7b'} slow?", "status of ${deployment ?? 'mistral-7b'}", or "forecast capacity for ${deployment ?? 'mistral-7b'}". ` +
+      `"why is ${name} slow?", "status of ${name}", or "forecast capacity for ${name}". ` +
       'When you decide, ask for the change itself, e.g. "roll back mistral-7b in prod".',
+    `这需要你来判断；对一个问题我不会做任何变更。我可以先给出依据：“${name} 为什么变慢？”、“${name} 的状态”或“预测 ${name} 的容量”。` +
+      '决定之后，请直接提出变更，例如“回滚生产环境的 mistral-7b”。',
   );
 }
 
-/** Maps one request to tool calls with arguments, deterministically. */
-export function planRequest(request: string, knownDeployments: readonly string[] = [], previousRequest?: string): Plan {
-  return planWith(shippedIntentModel(), request, knownDeployments, previousRequest);
+/** Maps one request to tool calls with arguments, deterministically; questions back are in the request's language. */
+export function planRequest(
+  request: string,
+  knownDeployments: readonly string[] = [],
+  previousRequest?: string,
+  options: PlanOptions = {},
+): Plan {
+  return planWith(shippedIntentModel(), request, knownDeployments, previousRequest, CONFIDENCE_FLOOR, options);
 }
 
 /** Whether the request says nothing beyond naming deployments ("mistral-7b?"). */
@@ -138,16 +206,31 @@ export function planWith(
   knownDeployments: readonly string[] = [],
   previousRequest?: string,
   floor = CONFIDENCE_FLOOR,
+  options: PlanOptions = {},
+): Plan {
+  const plan = planIn(model, request, knownDeployments, previousRequest, floor, options);
+  if (plan.kind === 'calls') return plan;
+  // A question back is asked in the language of the request.
+  return { kind: 'clarify', question: isChinese(request) && plan.zh ? plan.zh : plan.question };
+}
+
+function planIn(
+  model: IntentModel,
+  request: string,
+  knownDeployments: readonly string[],
+  previousRequest: string | undefined,
+  floor: number,
+  options: PlanOptions,
 ): Plan {
   request = correctSpelling(request);
   previousRequest = previousRequest === undefined ? undefined : correctSpelling(previousRequest);
   const text = request.normalize('NFKC').toLowerCase().trim();
-  if (/^\s*(help|\?|what can you do\??|帮助|你能做什么\??)\s*$/.test(text)) return clarify(HELP_TEXT);
+  if (/^\s*(help|\?|what can you do\??|帮助|你能做什么\??)\s*$/.test(text)) return clarify(HELP_TEXT, HELP_TEXT_ZH);
   let entities = extractEntities(request, knownDeployments);
   const unsupported = unsupportedAction(text);
-  if (unsupported) return clarify(cannotDo(unsupported, entities));
+  if (unsupported) return cannotDo(unsupported, entities);
 
-  let { tool, ranked } = decide(model, text, entities, floor);
+  let { tool, ranked, structural } = decide(model, text, entities, floor);
   let planText = text;
   const followUp = previousRequest ? followUpOf(text) : undefined;
   if (followUp && previousRequest) {
@@ -167,11 +250,20 @@ export function planWith(
       if (WRITE_TOOLS.has(tool) && followUp === 'question') {
         return clarify(
           `Do you want me to do the same for ${entities.deployments[0] ?? 'that'}? I change nothing on a question: say it as a request, e.g. "${previousRequest.trim()}" with the new details.`,
+          `要对 ${entities.deployments[0] ?? '它'} 做同样的操作吗？对一个问题我不会做任何变更：请直接提出请求，例如“${previousRequest.trim()}”，并写上新的细节。`,
         );
       }
     }
   }
-  if (!tool) return onlyNames(text, entities) ? buildPlan('get_deployment_status', entities, text) : clarify(askWhich(ranked));
+  // "gpu utilization of llama-3-8b tomorrow": a metric the servers do not report is said, not swapped for another.
+  if ((tool === undefined || METRIC_TOOLS.has(tool) || (!structural && LEANED_READS.has(tool))) && !entities.promql) {
+    const phrase = unknownMetricPhrase(text);
+    if (phrase && (tool !== undefined || hasDomainSignal(text, entities) || /gpu|cpu|disk|显卡|磁盘/.test(phrase))) {
+      const reply = unknownMetricReply(phrase, entities.deployments[0], options.rawPromql);
+      return clarify(reply.en, reply.zh);
+    }
+  }
+  if (!tool) return onlyNames(text, entities) ? buildPlan('get_deployment_status', entities, text) : askWhich(ranked);
   if (WRITE_TOOLS.has(tool) && isAdvisoryQuestion(text)) return advise(tool, entities, text);
   return buildPlan(tool, entities, planText);
 }

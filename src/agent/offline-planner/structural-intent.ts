@@ -47,6 +47,12 @@ const QUANTITY =
 // Sending a number of requests is a probe ("measure ttft by sending 50 requests").
 const SENDING = /\b(send|sending|sent|fire|firing|hit|issue|shoot|blast|run|do|query|try|make|ping|call|knock)\b|发|打/;
 
+// Deployments set against each other ("mistral-7b vs qwen2-7b", "比较 A 和 B 的延迟").
+const COMPARE =
+  /\b(compar(e|es|ed|ing|ison)|vs\.?|versus|against|side[\s-]by[\s-]side|relative to|(better|worse|faster|slower|higher|lower|busier) than)\b|\bwhich\b.*\bor\b|比较|对比|相比|比一比|比一下|(跟|和|与|同).{1,30}比|(哪个|谁).{0,8}(更|最|快|慢|高|低|好|忙)/;
+// Verbs that ask for a change: a comparison around them is about the change, not the metrics.
+const CHANGE_VERB = /\b(re)?deploy\b|\bship\b|\brelease\b|\bpromote\b|(?<!所有|哪些|列出)部署(?!的|状态|情况)|发布|上线/;
+
 const WHY =
   /\bwhy\b|为什么|为啥|为何|怎么这么|咋这么|怎么.{0,4}(慢|卡)|\broot[\s-]?cause|根因|\brca\b|\bwhat('s| is)? caus(ed|ing)\b/;
 const ANOMALY = /anomal|\babnormal|\bunusual\b|\bout of the ordinary\b|\boutliers?\b|异常(?!日志)/;
@@ -93,6 +99,15 @@ export function structuralIntent(text: string, e: Entities): string | undefined 
   // "What % of requests fail", "how many requests per second": a number to read off a metric.
   if (e.metric && QUANTITY.test(text)) return 'query_metrics';
   if (SIZING.test(text) && !CUES.logs.test(text) && !CUES.tune.test(text)) return 'estimate_resources';
+  // Two deployments compared, with no change, precision or sizing asked: their metrics side by side.
+  if (
+    COMPARE.test(text) &&
+    e.deployments.length > 1 &&
+    (e.dtypes?.length ?? 0) < 2 &&
+    e.requests === undefined &&
+    ![CUES.tune, CUES.quantise, CUES.distil, CHANGE_VERB, CUES.scale, CUES.rollback, CUES.probe].some((cue) => cue.test(text))
+  )
+    return 'query_metrics';
   if ((e.dtypes?.length ?? 0) > 1 && !isAdvisoryQuestion(text)) return 'start_optimization';
   if ((e.sloTtftMs ?? e.sloTpotMs ?? e.trials) !== undefined && CUES.tune.test(text)) return 'start_optimization';
   if (e.requests !== undefined && SENDING.test(text) && !CUES.logs.test(text)) return 'probe_endpoint';

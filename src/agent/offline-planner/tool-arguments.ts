@@ -6,23 +6,24 @@ export interface PlannedCall {
   args: Record<string, unknown>;
 }
 
-/** Either the calls to make, or a question back when a required detail is missing. */
-export type Plan = { kind: 'calls'; calls: PlannedCall[] } | { kind: 'clarify'; question: string };
+/** Either the calls to make, or a question back when a required detail is missing (`zh`: the question in Chinese). */
+export type Plan = { kind: 'calls'; calls: PlannedCall[] } | { kind: 'clarify'; question: string; zh?: string };
 
 export const calls = (tool: string, args: Record<string, unknown>): Plan => ({
   kind: 'calls',
   calls: [{ tool, args: compact(args) }],
 });
-export const clarify = (question: string): Plan => ({ kind: 'clarify', question });
+export const clarify = (question: string, zh?: string): Plan =>
+  zh === undefined ? { kind: 'clarify', question } : { kind: 'clarify', question, zh };
 
 function compact(args: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
 }
 
 const first = (e: Entities) => e.deployments[0];
-const needDeployment = (e: Entities, ask: string, build: (name: string) => Plan): Plan => {
+const needDeployment = (e: Entities, ask: string, askZh: string, build: (name: string) => Plan): Plan => {
   const name = first(e);
-  return name ? build(name) : clarify(ask);
+  return name ? build(name) : clarify(ask, askZh);
 };
 
 const LATENCY_METRICS = ['ttft', 'tpot', 'e2e_latency', 'queue_time'];
@@ -91,7 +92,10 @@ const BUILDERS: Record<string, Builder> = {
   cancel_job: (e, t) => {
     // Without a number the tool stops the running job of this thread or deployment; "cancel" alone names none.
     if (e.jobId === undefined && !first(e) && !CUES.jobNoun.test(t) && !CUES.optimisationNoun.test(t))
-      return clarify('Which job should I cancel? Give its number, e.g. "cancel job 12", or say "stop the tuning job".');
+      return clarify(
+        'Which job should I cancel? Give its number, e.g. "cancel job 12", or say "stop the tuning job".',
+        '要取消哪个任务？请给出编号，例如“取消任务 12”，或者说“停止调优任务”。',
+      );
     return calls('cancel_job', { job_id: e.jobId, deployment: e.jobId === undefined ? first(e) : undefined });
   },
   get_job_status: (e) => calls('get_job_status', { job_id: e.jobId, deployment: e.jobId === undefined ? first(e) : undefined }),
@@ -103,13 +107,17 @@ const BUILDERS: Record<string, Builder> = {
       action: auditActionOf(t),
     }),
   rollback_deployment: (e) =>
-    needDeployment(e, 'Which deployment should I roll back, e.g. "rollback qwen2-7b in prod"?', (deployment) =>
-      calls('rollback_deployment', { deployment, environment: e.environment, to_version: e.version }),
+    needDeployment(
+      e,
+      'Which deployment should I roll back, e.g. "rollback qwen2-7b in prod"?',
+      '要回滚哪个部署？例如“回滚生产环境的 qwen2-7b”。',
+      (deployment) => calls('rollback_deployment', { deployment, environment: e.environment, to_version: e.version }),
     ),
   forecast_metrics: (e, t) =>
     needDeployment(
       e,
       'Which deployment should I forecast, e.g. "forecast requests per second for qwen2-7b for the next 3 days"?',
+      '要预测哪个部署？例如“预测 qwen2-7b 未来 3 天的每秒请求数”。',
       (deployment) =>
         calls('forecast_metrics', {
           deployment,
@@ -124,19 +132,26 @@ const BUILDERS: Record<string, Builder> = {
   scale_deployment: (e) => {
     const deployment = first(e);
     if (!deployment)
-      return clarify('Which deployment should I scale, and to how many replicas? e.g. "scale llama-3-70b to 6 replicas".');
-    if (e.replicas === undefined) return clarify(`To how many replicas should I scale ${deployment}?`);
+      return clarify(
+        'Which deployment should I scale, and to how many replicas? e.g. "scale llama-3-70b to 6 replicas".',
+        '要扩缩容哪个部署、扩到几个副本？例如“把 llama-3-70b 扩到 6 个副本”。',
+      );
+    if (e.replicas === undefined)
+      return clarify(`To how many replicas should I scale ${deployment}?`, `要把 ${deployment} 扩缩到几个副本？`);
     return calls('scale_deployment', { deployment, environment: e.environment, replicas: e.replicas });
   },
   deploy_model: (e) => {
     const model = first(e);
     const missing = [
-      model ? undefined : 'which model',
-      e.version ? undefined : 'which version',
-      e.environment ? undefined : 'which environment (prod, staging or dev)',
-    ].filter(Boolean);
+      model ? undefined : ['which model', '哪个模型'],
+      e.version ? undefined : ['which version', '哪个版本'],
+      e.environment ? undefined : ['which environment (prod, staging or dev)', '哪个环境（prod、staging 或 dev）'],
+    ].filter((m) => m !== undefined);
     if (missing.length > 0)
-      return clarify(`To deploy I need ${missing.join(', ')}: e.g. "deploy llama-3-8b v2 to staging on 1 A100".`);
+      return clarify(
+        `To deploy I need ${missing.map((m) => m[0]).join(', ')}: e.g. "deploy llama-3-8b v2 to staging on 1 A100".`,
+        `部署还需要知道${missing.map((m) => m[1]).join('、')}：例如“把 llama-3-8b v2 部署到 staging，用 1 张 A100”。`,
+      );
     return calls('deploy_model', {
       model,
       version: e.version,
@@ -159,7 +174,11 @@ const BUILDERS: Record<string, Builder> = {
           : 'tune';
     const roles = kind === 'distill' ? distillRoles(e, t) : { teacher: first(e), student: undefined };
     const deployment = roles.teacher;
-    if (!deployment) return clarify(`Which deployment should I ${kind}?`);
+    if (!deployment)
+      return clarify(
+        `Which deployment should I ${kind}?`,
+        `要${{ tune: '调优', quantize: '量化', distill: '蒸馏' }[kind]}哪个部署？`,
+      );
     const base = {
       kind,
       deployment,
@@ -196,7 +215,11 @@ const BUILDERS: Record<string, Builder> = {
   },
   estimate_resources: (e, t) => {
     const model = first(e);
-    if (!model) return clarify('Which model should I size? Give a name such as "llama-3-70b" or a size such as "13b".');
+    if (!model)
+      return clarify(
+        'Which model should I size? Give a name such as "llama-3-70b" or a size such as "13b".',
+        '要估算哪个模型？请给出名字（如“llama-3-70b”）或参数规模（如“13b”）。',
+      );
     const gpuCount = e.gpuCount ?? (/\bsingle\b|\bone\b|单卡|一张/.test(t) && e.gpuType ? 1 : undefined);
     const args = {
       model,
@@ -220,13 +243,20 @@ const BUILDERS: Record<string, Builder> = {
       )
     )
       return calls('get_deployment_status', { environment: e.environment });
-    return needDeployment(e, 'Which deployment should I investigate, e.g. "why is mistral-7b slow since 14:00?"', (deployment) =>
-      calls('explain_incident', { deployment, range: e.range, symptom: symptomOf(t, e) }),
+    return needDeployment(
+      e,
+      'Which deployment should I investigate, e.g. "why is mistral-7b slow since 14:00?"',
+      '要排查哪个部署？例如“mistral-7b 从 14:00 开始为什么变慢？”',
+      (deployment) => calls('explain_incident', { deployment, range: e.range, symptom: symptomOf(t, e) }),
     );
   },
   detect_anomalies: (e) => calls('detect_anomalies', { deployment: first(e), metric: e.metric, range: e.range }),
   probe_endpoint: (e) => {
-    if (!first(e) && !e.url) return clarify('Which deployment should I probe, e.g. "probe qwen2-7b with 10 requests"?');
+    if (!first(e) && !e.url)
+      return clarify(
+        'Which deployment should I probe, e.g. "probe qwen2-7b with 10 requests"?',
+        '要探测哪个部署？例如“用 10 个请求探测 qwen2-7b”。',
+      );
     return calls('probe_endpoint', {
       deployment: e.url ? undefined : first(e),
       url: e.url,
@@ -243,6 +273,7 @@ const BUILDERS: Record<string, Builder> = {
     needDeployment(
       e,
       'Whose logs should I analyse, e.g. "most common log messages for mistral-7b in the last hour"?',
+      '要分析哪个部署的日志？例如“mistral-7b 最近一小时最常见的日志”。',
       (deployment) => calls('analyze_logs', { deployment, range: e.range }),
     ),
   search_logs: (e) =>
@@ -277,9 +308,30 @@ export const WRITE_TOOLS = new Set([
   'cancel_job',
 ]);
 
-/** The plan for one tool: its call with the arguments read from the request, or what to ask for. */
+/** Reads where naming several deployments (or models) asks for each of them, side by side. */
+const PER_DEPLOYMENT = new Set([
+  'query_metrics',
+  'get_deployment_status',
+  'probe_endpoint',
+  'detect_anomalies',
+  'forecast_metrics',
+  'estimate_resources',
+]);
+/** More names than this in one request is a list to narrow, not a comparison to run. */
+const MOST_COMPARED = 6;
+
+/**
+ * The plan for one tool: its call with the arguments read from the request, or what to ask
+ * for. "p95 ttft of mistral-7b and llama-3-8b" is one call per deployment, so that the answer
+ * has the numbers of each.
+ */
 export function buildPlan(tool: string, entities: Entities, text: string): Plan {
   const builder = BUILDERS[tool];
   if (!builder) throw new Error(`No argument builder for tool ${tool}`);
-  return builder(entities, text);
+  const names = entities.deployments.slice(0, MOST_COMPARED);
+  if (!PER_DEPLOYMENT.has(tool) || names.length < 2 || entities.promql || entities.url) return builder(entities, text);
+  const plans = names.map((name) => builder({ ...entities, deployments: [name] }, text));
+  const question = plans.find((plan) => plan.kind === 'clarify');
+  if (question) return question;
+  return { kind: 'calls', calls: plans.flatMap((plan) => (plan.kind === 'calls' ? plan.calls : [])) };
 }

@@ -54,12 +54,14 @@ const VAGUE_INTENTS: Record<string, string> = {
   logs: 'search_logs',
   forecast: 'forecast_metrics',
   estimate: 'estimate_resources',
+  // "gpu utilization of qwen2-7b" asks to read a metric; the planner then says it has no such metric.
+  metric: 'query_metrics',
 };
 
-/** The class a case teaches: its tool, the intent of a vague request, or "none". */
+/** The class a case teaches: its tool, the intent of a vague request (or of one for a metric the assistant lacks), or "none". */
 export function labelOf(c: PlannerCase): string {
   if (c.tool) return c.tool;
-  const vague = /^vague\.(\w+)/.exec(c.family ?? '');
+  const vague = /^(?:vague|unknown)\.(\w+)/.exec(c.family ?? '');
   return (vague && VAGUE_INTENTS[vague[1] as string]) || NO_TOOL;
 }
 
