@@ -77,5 +77,9 @@ describe('approving from the terminal on the embedded default', () => {
       details: { as: 'terminal operator (no Slack configured)' },
     });
     expect(audit.filter((e) => e.proposalId === id && e.action === 'executing')).toHaveLength(1);
+    // Asked again once it is back on v4: nothing to propose, and it says why.
+    const again = await chat('roll back mistral-7b to v4');
+    expect(again.toolRuns[0]?.result.status).toBe('error');
+    expect(again.text).toContain('mistral-7b in prod already runs v4; there is nothing to roll back.');
   }, 120_000);
 });

@@ -131,7 +131,7 @@ function summarise(
     events: number;
     series: number;
     symptom?: string | undefined;
-    rollbackProblem?: string | undefined;
+    rollbackProblem?: { code: string; message: string } | undefined;
   },
 ): string {
   const [top, ...rest] = hypotheses;
@@ -143,7 +143,9 @@ function summarise(
     `Most likely cause${checked.symptom ? ` of "${checked.symptom}"` : ''} on ${deployment}: ${top.kind} (confidence ${top.confidence.toFixed(2)}). ${top.summary}`,
     'Evidence:',
     ...top.evidence.slice(0, 5).map((e) => `• ${e.text}`),
-    `Next: ${top.action.summary}${checked.rollbackProblem ? ` But no rollback can be proposed: ${checked.rollbackProblem}` : proposalHint(top)}`,
+    checked.rollbackProblem?.code === 'rollback_not_needed'
+      ? `Next: ${checked.rollbackProblem.message} Watch the metrics recover.`
+      : `Next: ${top.action.summary}${checked.rollbackProblem ? ` But no rollback can be proposed: ${checked.rollbackProblem.message}` : proposalHint(top)}`,
   ];
   const others = rest.filter((h) => h.confidence >= 0.05).slice(0, 3);
   if (others.length > 0)
@@ -156,14 +158,17 @@ function summarise(
 
 /** How to ask for the suggested action in words the planner understands. */
 /** Why the suggested rollback could not be proposed (the deployment history has no such version), if so. */
-function rollbackProblem(services: ToolServices, top: Hypothesis | undefined): string | undefined {
+function rollbackProblem(services: ToolServices, top: Hypothesis | undefined): { code: string; message: string } | undefined {
   const args = top?.action.args;
   if (top?.action.tool !== 'rollback_deployment' || !services.rollouts || !args) return undefined;
   try {
     services.rollouts.planRollback(String(args.deployment), undefined, args.to_version as string | undefined);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return {
+      code: AppError.isInstance(error) ? error.code : 'rollback_unavailable',
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 

@@ -51,6 +51,8 @@ export class RolloutService {
   planRollback(name: string, environment: string | undefined, toVersion?: string): Plan {
     const env = this.environmentOf(name, environment);
     const current = this.options.history.current(name, env)?.spec;
+    if (toVersion && current?.version === toVersion)
+      throw new AppError('rollback_not_needed', `${name} in ${env} already runs ${toVersion}; there is nothing to roll back.`);
     const target = this.options.history.rollbackTarget(name, env, toVersion);
     if (!target) {
       throw new AppError(
