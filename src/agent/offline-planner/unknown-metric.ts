@@ -13,6 +13,7 @@ const LINK = 'disks?|ssds?|storage|network|nics?|nvlink|pcie|infiniband|ib';
 const HARDWARE_MEASURE = String.raw`temperatures?(?!\s*(?:=|:|setting|param|of\s+\d|\d))|temps\b|power (?:draw|usage|consumption)|wattage|fan speed|clock speed|energy use`;
 // Words that measure something, after which "of/for <deployment>" names what is measured.
 const MEASURE_HEAD = /^(rate|ratio|count|speed|level|time|percentage|utili[sz]ation|usage)$/;
+const FLEET_NOUN = /^(gpus?|replicas?|jobs?|pods?|instances?|cards?|nodes?|deployments?|trials?|versions?)$/;
 const ARTICLES =
   /^(the|a|an|its|their|our|my|this|that|these|those|last|first|next|same|any|some|what|what's|whats|is|are|was|show|plot|graph|chart|me|current|average|avg|mean|total|overall|p\d{2})$/;
 
@@ -55,7 +56,9 @@ export function unknownMetricPhrase(text: string): string | undefined {
       before.unshift(words[j] as string);
     }
     const phrase = [...before, words[i]].join(' ');
-    if (before.length > 0 && !isCurated(phrase)) return phrase;
+    // "gpu count", "replica count": things the fleet has, which its status says, not metrics.
+    const fleetCount = words[i] === 'count' && FLEET_NOUN.test(before.at(-1) ?? '');
+    if (before.length > 0 && !fleetCount && !isCurated(phrase)) return phrase;
   }
   for (const match of text.matchAll(/([\u4e00-\u9fff]{1,4})(命中率|成功率|次数|速率)/g)) {
     const phrase = `${(match[1] as string).replace(/^.*[的和与及]/, '')}${match[2]}`;

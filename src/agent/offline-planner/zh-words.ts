@@ -42,6 +42,14 @@ export function rangeZh(label: string): string {
   return text;
 }
 
+/** A time range as an adverbial ("最近 1 小时内", "今天", "14:00 以来"), to follow "在". */
+export function duringZh(label: string): string {
+  const text = label.trim();
+  if (/^last\s+/i.test(text)) return `${rangeZh(text)}内`;
+  if (text.includes('/')) return `${rangeZh(text)}期间`;
+  return rangeZh(text);
+}
+
 /** Risk levels of the approval gate in Chinese. */
 export const RISK_ZH: Record<string, string> = { read: '只读', write: '写操作', dangerous: '高风险' };
 
