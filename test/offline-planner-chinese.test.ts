@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAnswer } from '../src/agent/offline-planner/answer-writer.ts';
+import { proposalAnswer, writeAnswer } from '../src/agent/offline-planner/answer-writer.ts';
 import { OfflinePlannerChatModel } from '../src/agent/offline-planner/offline-chat-model.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
@@ -43,7 +43,7 @@ describe('a Chinese request gets a Chinese answer with the same numbers (offline
       const reply = await ask(request);
       expect(reply.toolRuns.length).toBeGreaterThan(0);
       expect(reply.text).toMatch(shape);
-    expect(reply.text.split('\n')[0]).toMatch(HAN);
+      expect(reply.text.split('\n')[0]).toMatch(HAN);
       // The figures are the tools' own: every number the English answer would give is in the Chinese one.
       const chinese = new Set(numbers(reply.text));
       expect(numbers(englishOf(reply)).filter((n) => !chinese.has(n))).toEqual([]);
@@ -115,6 +115,16 @@ describe('the answer writer in Chinese', () => {
     expect(text).toBe(
       '提案 4 等待 group:sre 批准（高风险；05:52 UTC 过期）。计划：Roll back mistral-7b in prod from v4 to v3.\n' +
         '你是本终端的操作员，可以自己决定：在聊天里输入 /approve 4，或运行 llmops approve 4 --as local:ann。',
+    );
+  });
+
+  it('writes the answer that ends a turn on a proposal in the language of the request', () => {
+    const summary =
+      'Proposal 2 awaits 2 approvals from group:sre, group:ml-platform (dangerous; expires 06:06 UTC): Scale llama-3-70b in prod from 2 to 6 replicas.';
+    const runs = [{ tool: 'scale_deployment', args: {}, result: { status: 'proposal' as const, proposalId: 2, summary } }];
+    expect(proposalAnswer(runs, 'scale llama-3-70b to 6 replicas in prod')).toBe(summary);
+    expect(proposalAnswer(runs, '把生产环境的 llama-3-70b 扩到 6 个副本')).toBe(
+      '提案 2 等待 group:sre, group:ml-platform 中 2 人批准（高风险；06:06 UTC 过期）。计划：Scale llama-3-70b in prod from 2 to 6 replicas.',
     );
   });
 

@@ -1,6 +1,8 @@
 import type { ToolMessage } from '@langchain/core/messages';
 import { z } from 'zod';
+import type { ToolResult } from '../../tools/tool-definition.ts';
 import { renderResultZh } from './answer-zh.ts';
+import { isChinese } from './zh-words.ts';
 
 const renderedResult = z.object({
   status: z.string(),
@@ -46,6 +48,29 @@ export function writeAnswer(results: ToolMessage[], options: AnswerOptions = {})
       if (status === 'unavailable') return `${summary} I can plan it, but I cannot run it yet.`;
       return summary;
     })
+    .join('\n\n');
+}
+
+/**
+ * The answer that ends a turn on proposals (the agent loop's, with any model): their summaries
+ * as the gate wrote them, or "提案 N 等待 … 批准" when the request was written in Chinese.
+ */
+export function proposalAnswer(
+  runs: ReadonlyArray<{ tool: string; args: unknown; result: ToolResult }>,
+  request: string,
+): string {
+  if (!isChinese(request)) return runs.map((run) => run.result.summary).join('\n\n');
+  return runs
+    .map(({ tool, args, result }) =>
+      renderResultZh({
+        tool,
+        args: (args ?? {}) as Record<string, unknown>,
+        status: result.status,
+        summary: result.summary,
+        code: result.status === 'error' ? result.code : undefined,
+        data: 'data' in result ? result.data : undefined,
+      }),
+    )
     .join('\n\n');
 }
 
