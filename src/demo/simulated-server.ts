@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 import { listen } from '../http/http-server.ts';
 import { Random } from '../random/seeded-random.ts';
+import { type ClockTimer, type EngineClock, REAL_CLOCK } from './engine-clock.ts';
 import { effectsOf, type FaultEffects, type FaultName, faultName } from './faults.ts';
 import type { ServerLog } from './server-log.ts';
 import { LOG_MESSAGES } from './server-log-messages.ts';
@@ -15,6 +16,21 @@ export interface SimulatedServerOptions extends ServerConfig {
   version: string;
   seed: number;
   log?: ServerLog | undefined;
+  /** The engine's time: real by default; a virtual clock runs the same engine without waiting (tests, benches). */
+  clock?: EngineClock | undefined;
+}
+
+/** Tokens per whitespace-separated word of a prompt, as the server counts them. */
+export const TOKENS_PER_WORD = 1.3;
+
+/** The prompt tokens the server counts for a text of `words` words. */
+export function promptTokensOf(words: number): number {
+  return Math.max(1, Math.round(words * TOKENS_PER_WORD));
+}
+
+/** The shape of answers that end on their own: log-normal around 80% of max_tokens (at most 220), with shape 0.5. */
+export function naturalLengthOf(maxTokens: number): { mean: number; sigma: number } {
+  return { mean: Math.min(maxTokens * 0.8, 220), sigma: 0.5 };
 }
 
 interface Sequence {
@@ -79,8 +95,9 @@ export class SimulatedServer {
   private kvUsed = 0;
   private nextId = 1;
   private stepping = false;
-  private stepTimer: NodeJS.Timeout | undefined;
-  private readonly faults = new Map<FaultName, NodeJS.Timeout | undefined>();
+  private stepTimer: ClockTimer | undefined;
+  private readonly faults = new Map<FaultName, ClockTimer | undefined>();
+  private readonly clock: EngineClock;
   private effects: FaultEffects = effectsOf([]);
   private server: Server | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -91,6 +108,7 @@ export class SimulatedServer {
     this.metrics = new VllmMetrics(options.name);
     this.performance = performanceOf(options);
     this.random = new Random(options.seed);
+    this.clock = options.clock ?? REAL_CLOCK;
   }
 
   get name(): string {
@@ -149,9 +167,9 @@ export class SimulatedServer {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.stepTimer);
+    this.clock.clearTimeout(this.stepTimer);
     clearInterval(this.statsTimer);
-    for (const timer of this.faults.values()) clearTimeout(timer);
+    for (const timer of this.faults.values()) this.clock.clearTimeout(timer);
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
@@ -160,9 +178,8 @@ export class SimulatedServer {
 
   /** Injects a fault, for `durationMs` or until cleared. */
   injectFault(fault: FaultName, durationMs?: number): void {
-    clearTimeout(this.faults.get(fault));
-    const timer = durationMs ? setTimeout(() => this.clearFault(fault), durationMs) : undefined;
-    timer?.unref();
+    this.clock.clearTimeout(this.faults.get(fault));
+    const timer = durationMs ? this.clock.setTimeout(() => this.clearFault(fault), durationMs) : undefined;
     this.faults.set(fault, timer);
     this.effects = effectsOf(this.faults.keys());
     // What the fault itself would print; the server never names the fault (root-cause analysis reads these logs).
@@ -172,7 +189,7 @@ export class SimulatedServer {
 
   clearFault(fault?: FaultName): void {
     for (const name of fault ? [fault] : [...this.faults.keys()]) {
-      clearTimeout(this.faults.get(name));
+      this.clock.clearTimeout(this.faults.get(name));
       this.faults.delete(name);
     }
     this.effects = effectsOf(this.faults.keys());
@@ -189,9 +206,8 @@ export class SimulatedServer {
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
-      this.refreshGauges();
       response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      response.end(this.metrics.render());
+      response.end(this.scrape().render());
       return;
     }
     if (request.method === 'GET' && path === '/health') {
@@ -258,13 +274,13 @@ export class SimulatedServer {
     const promptText = body.messages
       .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')))
       .join(' ');
-    const promptTokens = Math.max(1, Math.round(promptText.split(/\s+/).filter(Boolean).length * 1.3));
+    const promptTokens = promptTokensOf(promptText.split(/\s+/).filter(Boolean).length);
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? 256;
     const requestId = `chatcmpl-sim${this.nextId}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (this.random.next() < this.effects.dependencyTimeoutProbability) {
-      await delay(5000);
+      await this.delay(5000);
       this.metrics.httpResponse('5xx');
       this.metrics.finish('abort');
       this.logLine('error', LOG_MESSAGES.moderationTimeout());
@@ -277,7 +293,7 @@ export class SimulatedServer {
       return;
     }
     if (this.random.next() < this.effects.errorProbability) {
-      await delay(50);
+      await this.delay(50);
       this.metrics.httpResponse('5xx');
       this.metrics.finish('abort');
       this.logLine('error', LOG_MESSAGES.cudaError(requestId));
@@ -348,20 +364,26 @@ export class SimulatedServer {
     });
   }
 
+  /** Queues a request that has no HTTP client (a virtual-time load), as the API would: its answer is dropped. */
+  submit(promptTokens: number, maxTokens: number): void {
+    this.enqueue(promptTokens, maxTokens, { onToken: () => {}, onFinish: () => {} });
+  }
+
   private enqueue(
     promptTokens: number,
     maxTokens: number,
     { ignoreEos, ...callbacks }: Pick<Sequence, 'onToken' | 'onFinish' | 'script'> & { ignoreEos?: boolean },
   ): Sequence {
     // Most answers end on their own before max_tokens; lengths vary the way chat answers do.
-    const natural = Math.max(1, Math.round(this.random.logNormal(Math.min(maxTokens * 0.8, 220), 0.5)));
+    const shape = naturalLengthOf(maxTokens);
+    const natural = Math.max(1, Math.round(this.random.logNormal(shape.mean, shape.sigma)));
     const sequence: Sequence = {
       id: this.nextId++,
       promptTokens,
       maxTokens,
       targetTokens: ignoreEos ? maxTokens : Math.min(callbacks.script?.length ?? natural, maxTokens),
       generated: 0,
-      arrivedAt: performance.now(),
+      arrivedAt: this.clock.now(),
       prefillTokens: promptTokens,
       ...callbacks,
     };
@@ -389,6 +411,7 @@ export class SimulatedServer {
     if (this.stepping || (this.waiting.length === 0 && this.running.length === 0)) return;
     this.stepping = true;
     // Admit waiting sequences while a slot, batched-token budget and KV space allow.
+    const now = this.clock.now();
     const admitted: Sequence[] = [];
     let prefill = 0;
     while (this.waiting.length > 0 && this.running.length + admitted.length < this.options.maxNumSeqs) {
@@ -396,24 +419,25 @@ export class SimulatedServer {
       if (admitted.length > 0 && prefill + next.prefillTokens > this.options.maxNumBatchedTokens) break;
       if (this.kvUsed + next.prefillTokens > this.kvCapacity() && this.running.length + admitted.length > 0) break;
       this.waiting.shift();
+      // vLLM's queue time is the time a request waited before it was first scheduled.
+      if (next.admittedAt === undefined) {
+        next.admittedAt = now;
+        this.metrics.observe('vllm:request_queue_time_seconds', (now - next.arrivedAt) / 1000);
+      }
       admitted.push(next);
       prefill += next.prefillTokens;
       this.kvUsed += next.prefillTokens;
     }
     const duration = stepMs(this.performance, this.running.length, prefill, this.effects.slowdown);
-    this.stepTimer = setTimeout(() => this.completeStep(admitted, prefill), duration);
+    this.stepTimer = this.clock.setTimeout(() => this.completeStep(admitted, prefill), duration);
   }
 
   private completeStep(admitted: Sequence[], prefillTokens: number): void {
-    const now = performance.now();
+    const now = this.clock.now();
     this.metrics.inc('vllm:prompt_tokens_total', prefillTokens);
     this.tokensSinceStats.prompt += prefillTokens;
     for (const sequence of this.running) this.emitToken(sequence, now);
     for (const sequence of admitted) {
-      if (sequence.admittedAt === undefined) {
-        sequence.admittedAt = now;
-        this.metrics.observe('vllm:request_queue_time_seconds', (now - sequence.arrivedAt) / 1000);
-      }
       this.running.push(sequence);
       this.emitToken(sequence, now);
     }
@@ -457,10 +481,16 @@ export class SimulatedServer {
     sequence.onFinish(reason);
   }
 
-  private refreshGauges(): void {
+  /** The metrics as a scrape reads them now: counters and histograms so far, gauges as of this moment. */
+  scrape(): VllmMetrics {
     this.metrics.setGauge('vllm:num_requests_running', this.running.length);
     this.metrics.setGauge('vllm:num_requests_waiting', this.waiting.length);
     this.metrics.setGauge('vllm:kv_cache_usage_perc', this.kvUsage());
+    return this.metrics;
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
   private logStats(): void {
@@ -506,8 +536,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

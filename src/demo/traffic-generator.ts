@@ -6,6 +6,15 @@ const PROMPT_WORDS = 'please summarise the following incident report and list th
 );
 const MAX_IN_FLIGHT = 256;
 
+/** What the generator sends: prompts of log-normal length in words (at least `minWords`) and a max_tokens cap. */
+export const TRAFFIC_REQUESTS = { promptWords: { mean: 300, sigma: 0.6, min: 5 }, maxTokens: 256 } as const;
+
+/** One request's prompt length in words, drawn as the generator draws it. */
+export function drawPromptWords(random: Random): number {
+  const { mean, sigma, min } = TRAFFIC_REQUESTS.promptWords;
+  return Math.max(min, Math.round(random.logNormal(mean, sigma)));
+}
+
 /**
  * Open-loop Poisson arrivals at the rhythm's rate times any surge, sent as real
  * OpenAI-style requests to one simulated server. Arrivals do not wait for answers, so a
@@ -59,13 +68,17 @@ export class TrafficGenerator {
     const target = this.options.target();
     if (!target) return;
     this.inFlight++;
-    const words = Math.max(5, Math.round(this.random.logNormal(300, 0.6)));
+    const words = drawPromptWords(this.random);
     const prompt = Array.from({ length: words }, (_, i) => PROMPT_WORDS[i % PROMPT_WORDS.length]).join(' ');
     try {
       const response = await fetch(`${target.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: prompt }], max_tokens: 256 }),
+        body: JSON.stringify({
+          model: target.model,
+          messages: [{ role: 'user', content: prompt }],
+          max_tokens: TRAFFIC_REQUESTS.maxTokens,
+        }),
         signal: AbortSignal.timeout(120_000),
       });
       await response.arrayBuffer();

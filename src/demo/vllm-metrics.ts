@@ -79,23 +79,25 @@ export class VllmMetrics {
     for (const group of HTTP_STATUS_GROUPS) this.http.set(group, 0);
   }
 
-  observe(name: HistogramName, seconds: number): void {
+  /** Records an observation of `seconds`, `times` times over (the back-fill's equal steps). */
+  observe(name: HistogramName, seconds: number, times = 1): void {
     const state = this.histograms.get(name) as HistogramState;
     const buckets = HISTOGRAMS[name].buckets;
     let index = buckets.findIndex((le) => seconds <= le);
     if (index < 0) index = buckets.length;
-    state.counts[index] = (state.counts[index] ?? 0) + 1;
-    state.sum += seconds;
-    state.count += 1;
+    state.counts[index] = (state.counts[index] ?? 0) + times;
+    state.sum += seconds * times;
+    state.count += times;
   }
 
   /** Adds many observations at once (the back-fill): `countsPerBucket` has one entry per bucket plus +Inf. */
-  observeMany(name: HistogramName, countsPerBucket: readonly number[], sum: number): void {
+  observeMany(name: HistogramName, countsPerBucket: ArrayLike<number>, sum: number): void {
     const state = this.histograms.get(name) as HistogramState;
-    countsPerBucket.forEach((count, index) => {
+    for (let index = 0; index < countsPerBucket.length; index++) {
+      const count = countsPerBucket[index] as number;
       state.counts[index] = (state.counts[index] ?? 0) + count;
       state.count += count;
-    });
+    }
     state.sum += sum;
   }
 
@@ -142,16 +144,21 @@ export class VllmMetrics {
 
   /** Every series' current value, in the order of `keys()`. */
   values(): Float64Array {
-    const out: number[] = [...this.counters.values(), ...this.gauges.values(), ...this.finished.values(), ...this.http.values()];
+    // Written in place: the back-fill takes one snapshot per scrape interval for weeks of history.
+    const out = new Float64Array(this.keys().length);
+    let i = 0;
+    for (const group of [this.counters, this.gauges, this.finished, this.http] as Array<Map<unknown, number>>)
+      for (const value of group.values()) out[i++] = value;
     for (const state of this.histograms.values()) {
       let cumulative = 0;
       for (const count of state.counts) {
         cumulative += count;
-        out.push(cumulative);
+        out[i++] = cumulative;
       }
-      out.push(state.sum, state.count);
+      out[i++] = state.sum;
+      out[i++] = state.count;
     }
-    return Float64Array.from(out);
+    return out;
   }
 
   /** Every series as `name{labels}` → value, as a scraper would store it. */
