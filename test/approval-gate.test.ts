@@ -110,6 +110,15 @@ describe('approval gate', () => {
     expect(outcome.text).toMatch(new RegExp(`^Proposal ${localId} approved by local:alice and done: Deploy qwen2-7b v2 to prod`));
   }, 60_000);
 
+  it('answers a change asked in Chinese with the proposal in Chinese, carrying the same number and plan', async () => {
+    const assistant = await assistantWith();
+    const reply = await ask(assistant, '把 qwen2-7b v2 部署到 prod');
+    expect(reply.toolRuns[0]?.result.status).toBe('proposal');
+    expect(reply.text).toMatch(/^提案 1 /);
+    expect(reply.text).toContain('group:sre');
+    expect(reply.text).toContain('Deploy qwen2-7b v2 to prod');
+  });
+
   it('executes exactly once under 50 concurrent approvals', async () => {
     const assistant = await assistantWith();
     const id = await propose(assistant);

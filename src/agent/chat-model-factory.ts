@@ -18,7 +18,10 @@ export interface ChatModelChoice {
 export function createChatModel(config: Config, knownDeployments?: () => readonly string[]): ChatModelChoice {
   if (config.LLM_PROVIDER === 'offline') {
     return {
-      model: new OfflinePlannerChatModel(knownDeployments ? { knownDeployments } : {}),
+      model: new OfflinePlannerChatModel({
+        ...(knownDeployments ? { knownDeployments } : {}),
+        rawPromql: () => config.PROMETHEUS_URL !== undefined,
+      }),
       provider: 'offline',
       modelName: 'offline-planner',
     };

@@ -8,6 +8,7 @@ import { type RedactionFinding, Redactor } from '../security/secret-redactor.ts'
 import type { ToolResult } from '../tools/tool-definition.ts';
 import type { ToolExecutor } from '../tools/tool-executor.ts';
 import { describeLlmFailure } from './llm-failure.ts';
+import { proposalAnswer } from './offline-planner/answer-writer.ts';
 import { renderForModel } from './result-budget.ts';
 
 export interface AgentOptions {
@@ -136,7 +137,7 @@ export class ToolLoopAgent {
       // A proposal ends the turn: people decide now, and the model must not narrate past it.
       const proposals = toolRuns.filter((run) => run.result.status === 'proposal');
       if (proposals.length > 0) {
-        const answer = proposals.map((run) => run.result.summary).join('\n\n');
+        const answer = proposalAnswer(proposals, input.text);
         added.push(new AIMessage(answer));
         return { answer, messages: added, toolRuns, steps: step, hitStepLimit: false };
       }
