@@ -49,6 +49,23 @@ export interface ConformalCalibratorOptions {
    * them reads as 20 decades rare.
    */
   minTail?: number;
+  /**
+   * Tail beyond the largest value: 'exponential' (the fitted scale taken as known) or 'predictive'
+   * (the exponential's posterior predictive over its unknown rate, a Lomax tail (1 + y/Σexcess)^−k:
+   * heavier when few values were fitted, so a short history cannot call a value 20 decades rare).
+   */
+  tail?: 'exponential' | 'predictive';
+  /**
+   * Count the history as its effective number of independent values, n·(1 − ρ)/(1 + ρ) with ρ the
+   * lag-one autocorrelation of the block maxima: a slowly drifting statistic sets records far more
+   * often than 1 in n, so a value at or past the top of its history is only 1/(n_eff + 1) rare
+   * before the tail beyond it is added. Default false.
+   */
+  dependence?: boolean;
+  /** Blocks of history before the tail beyond the maximum is trusted fully (weight n/ramp until then); default 0. */
+  ramp?: number;
+  /** Blocks of history before any surprise is trusted fully (all of it weighted n/trustAll until then); default 0. */
+  trustAll?: number;
 }
 
 /**
@@ -71,6 +88,18 @@ export class ConformalCalibrator {
   readonly tailFraction: number;
   readonly minSamples: number;
   readonly minTail: number;
+  readonly tail: 'exponential' | 'predictive';
+  readonly ramp: number;
+  readonly trustAll: number;
+  /** Experimental: the early surprise uses the predictive tail. */
+  earlyPredictive = false;
+  readonly dependence: boolean;
+  /** Exponentially weighted mean, variance and lag-one covariance of the block maxima. */
+  private mean = 0;
+  private variance = 0;
+  private covariance = 0;
+  private previous = Number.NaN;
+  private blocks = 0;
   private readonly history: RollingWindow;
   private seen = 0;
   private blockMax = Number.NEGATIVE_INFINITY;
@@ -81,6 +110,10 @@ export class ConformalCalibrator {
     this.tailFraction = options.tailFraction ?? 0.02;
     this.minSamples = Math.max(2, options.minSamples ?? 20);
     this.minTail = Math.max(2, options.minTail ?? 10);
+    this.tail = options.tail ?? 'exponential';
+    this.ramp = options.ramp ?? 0;
+    this.trustAll = options.trustAll ?? 0;
+    this.dependence = options.dependence ?? false;
     this.history = new RollingWindow(this.window);
   }
 
@@ -95,18 +128,59 @@ export class ConformalCalibrator {
 
   /** −log10 of the per-point tail probability of x (0 until `minSamples` blocks are held). */
   surprise(x: number): number {
+    const n = this.history.size;
+    const raw = this.rawSurprise(x);
+    return n >= this.trustAll ? raw : (raw * n) / this.trustAll;
+  }
+
+  /**
+   * The surprise of x before the calibrator is ready: answered from `least` blocks on, weighted by
+   * the share of `minSamples` held (confidence growing with history); the plain surprise once ready.
+   */
+  earlySurprise(x: number, least: number): number {
+    const n = this.history.size;
+    if (n >= this.minSamples) return this.surprise(x);
+    if (n < Math.max(2, least) || Number.isNaN(x)) return 0;
+    return (this.rawSurprise(x, true) * n) / this.minSamples;
+  }
+
+  private rawSurprise(x: number, early = false): number {
     const h = this.history;
     const n = h.size;
-    if (n < this.minSamples || Number.isNaN(x)) return 0;
+    if ((!early && n < this.minSamples) || Number.isNaN(x)) return 0;
     const perBlock = Math.log10(this.block);
     const max = h.at(n - 1);
-    if (x <= max) return Math.max(0, perBlock - Math.log10((n - h.countBelow(x) + 1) / (n + 1)));
+    // The rarest a value within the history can be: 1/(n + 1), or 1/(n_eff + 1) for a dependent history.
+    const floor = Math.log10(this.effectiveSize(n) + 1);
+    if (x <= max) return Math.max(0, perBlock + Math.min(floor, -Math.log10((n - h.countBelow(x) + 1) / (n + 1))));
     const k = Math.min(n - 1, Math.max(this.minTail, Math.round(this.tailFraction * n)));
     const u = h.at(n - 1 - k);
     let excess = 0;
     for (let i = n - k; i < n; i++) excess += h.at(i) - u;
     const beta = Math.max(excess / k, 1e-9 * (1 + Math.abs(max)));
-    return perBlock + Math.log10(n + 1) + (x - max) / beta / LN10;
+    const beyond =
+      this.tail === 'predictive' || (early && this.earlyPredictive)
+        ? k * Math.log10(1 + (x - max) / (k * beta))
+        : (x - max) / beta / LN10;
+    const trust = n >= this.ramp ? 1 : n / this.ramp;
+    return perBlock + floor + trust * beyond;
+  }
+
+  /** n, or n·(1 − ρ)/(1 + ρ) when dependence is counted. */
+  private effectiveSize(n: number): number {
+    if (!this.dependence || !(this.variance > 0)) return n;
+    const rho = Math.min(0.999, Math.max(0, this.covariance / this.variance));
+    return Math.max(1, (n * (1 - rho)) / (1 + rho));
+  }
+
+  /**
+   * Starts an empty calibrator from another's history (its block maxima, oldest first), which its
+   * own values then push out: a prior for a statistic that appears late, borrowed from a mature one.
+   */
+  seedFrom(other: ConformalCalibrator): void {
+    if (this.history.size > 0) return;
+    const h = other.history;
+    for (let i = Math.max(0, h.size - this.window); i < h.size; i++) this.history.push(h.inOrder(i));
   }
 
   /** Adds x to the current block; a full block adds its maximum to the history. */
@@ -115,7 +189,22 @@ export class ConformalCalibrator {
     if (x > this.blockMax) this.blockMax = x;
     if (++this.seen % this.block === 0) {
       this.history.push(this.blockMax);
+      if (this.dependence) this.track(this.blockMax);
       this.blockMax = Number.NEGATIVE_INFINITY;
     }
+  }
+
+  /** Updates the weighted moments of the block maxima (weights 1/blocks, at least 1/window). */
+  private track(x: number): void {
+    this.blocks++;
+    const alpha = 1 / Math.min(this.blocks, this.window);
+    const d = x - this.mean;
+    const prevDev = Number.isNaN(this.previous) ? 0 : this.previous - this.mean;
+    this.mean += alpha * d;
+    if (this.blocks > 1) {
+      this.variance = (1 - alpha) * (this.variance + alpha * d * d);
+      this.covariance = (1 - alpha) * (this.covariance + alpha * d * prevDev);
+    }
+    this.previous = x;
   }
 }

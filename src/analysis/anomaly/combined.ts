@@ -58,6 +58,35 @@ export interface CombinedOptions {
   scoreHalf?: number;
   /** Points scored 0 at the start while models warm up; default 600. */
   probation?: number;
+  /**
+   * What the level checks calibrate: 'value' (the value itself against its history), 'margin' (how
+   * far the value passes the highest / lowest of the last window·block values, in robust sigmas),
+   * or 'none'.
+   */
+  levelCheck?: 'value' | 'margin' | 'none' | 'recalibrated';
+  /** Which calibrators count their history's dependence (ConformalCalibratorOptions.dependence); default 'none'. */
+  dependence?: 'none' | 'level' | 'all';
+  /** Calibration of the seasonal statistic (default: calibration). */
+  seasonalCalibration?: ConformalCalibratorOptions;
+  /**
+   * When a statistic's calibrator becomes ready, re-score the last `refractory` points' statistics
+   * with the calibrators now ready and hold their largest fused surprise as the escalation's
+   * baseline until they would have left the window (no burst of alarms on a model's first day);
+   * default false.
+   */
+  replayOnReady?: boolean;
+  /**
+   * Score the probation too, from calibrators holding at least this many blocks, each surprise
+   * weighted by the share of the calibration minimum it holds, fused and escalated on their own
+   * (the sustained channel and the main escalation start after probation as before); default 0: off.
+   */
+  earlyFrom?: number;
+  /** The sustained channel averages and learns only points where some statistic was calibrated; default false. */
+  sustainAfterReady?: boolean;
+  /** Seed the seasonal statistic's calibrator with the robust one's history when it first appears; default false. */
+  seedSeasonal?: boolean;
+  /** Blocks of history the level checks keep (default: calibration.window). */
+  levelWindow?: number;
 }
 
 export const COMBINED_DEFAULTS = {
@@ -94,21 +123,61 @@ export class CombinedDetector implements AnomalyDetector {
   private readonly recentMax: SlidingMax;
   private fusedSum = 0;
   private readonly zs = new Float64Array(3);
+  private readonly stats = new Float64Array(5);
   private n = 0;
+  readonly levelCheck: 'value' | 'margin' | 'none' | 'recalibrated';
+  private readonly levelRecalibrators: ConformalCalibrator[];
+  readonly seedSeasonal: boolean;
+  readonly replayOnReady: boolean;
+  readonly sustainAfterReady: boolean;
+  readonly earlyFrom: number;
+  private readonly earlyMax: SlidingMax;
+  /** The last `refractory` points' statistics (5 per point, NaN: unavailable), oldest overwritten. */
+  private readonly pastStats: Float64Array;
+  private pastCount = 0;
+  private readyCount = 0;
+  private seedMax = 0;
+  private seedUntil = 0;
+  private readonly highs: SlidingMax;
+  private readonly lows: SlidingMax;
 
   constructor(options: CombinedOptions = {}) {
     this.robust = new RobustZScoreDetector({ ...COMBINED_DEFAULTS.robust, ...options.robust });
     this.ewma = new EwmaDetector({ ...COMBINED_DEFAULTS.ewma, ...options.ewma });
     this.seasonal = new SeasonalDetector({ ...COMBINED_DEFAULTS.seasonal, ...options.seasonal });
     const calibration = { ...COMBINED_DEFAULTS.calibration, ...options.calibration };
-    this.calibrators = Array.from({ length: 5 }, () => new ConformalCalibrator(calibration));
-    this.sustainedCalibrator = new ConformalCalibrator(calibration);
+    const dependence = options.dependence ?? 'none';
+    const levelCalibration = {
+      ...calibration,
+      window: options.levelWindow ?? calibration.window,
+      dependence: dependence !== 'none',
+    };
+    const seasonalCalibration = { ...calibration, ...options.seasonalCalibration, dependence: dependence === 'all' };
+    this.calibrators = Array.from(
+      { length: 5 },
+      (_, i) =>
+        new ConformalCalibrator(
+          i === SEASONAL ? seasonalCalibration : i < 3 ? { ...calibration, dependence: dependence === 'all' } : levelCalibration,
+        ),
+    );
+    this.levelRecalibrators = [new ConformalCalibrator(calibration), new ConformalCalibrator(calibration)];
+    this.sustainedCalibrator = new ConformalCalibrator({ ...calibration, dependence: dependence === 'all' });
     this.sustain = options.sustain ?? COMBINED_DEFAULTS.sustain;
     this.refractory = options.refractory ?? COMBINED_DEFAULTS.refractory;
     this.scoreHalf = options.scoreHalf ?? COMBINED_DEFAULTS.scoreHalf;
     this.probation = options.probation ?? COMBINED_DEFAULTS.probation;
     this.recentFused = new Ring(Math.max(1, this.sustain));
     this.recentMax = new SlidingMax(Math.max(1, this.refractory));
+    this.levelCheck = options.levelCheck ?? 'value';
+    this.seedSeasonal = options.seedSeasonal ?? false;
+    this.replayOnReady = options.replayOnReady ?? false;
+    this.sustainAfterReady = options.sustainAfterReady ?? false;
+    this.earlyFrom = options.earlyFrom ?? 0;
+    this.earlyMax = new SlidingMax(Math.max(1, this.refractory));
+    this.pastStats = new Float64Array(this.replayOnReady ? 5 * Math.max(1, this.refractory) : 0);
+    const span = this.levelCheck === 'margin' ? calibration.window * calibration.block : 1;
+    this.highs = new SlidingMax(span);
+    this.lows = new SlidingMax(span);
   }
 
   update(t: number, v: number): number {
@@ -125,14 +194,37 @@ export class CombinedDetector implements AnomalyDetector {
     let fused = 0;
     let tests = 0;
     let dominant = -1;
-    for (let i = 0; i < 5; i++) {
-      const x = i < 3 ? Math.abs(zs[i] as number) : i === LEVEL_UP ? v : -v;
+    const checks = this.levelCheck === 'none' ? 3 : 5;
+    let up = v;
+    let down = -v;
+    if (this.levelCheck === 'margin') {
+      const scale = this.robust.last.scale;
+      up = this.n > 0 ? (v - this.highs.max()) / scale : Number.NaN;
+      down = this.n > 0 ? (-this.lows.max() - v) / scale : Number.NaN;
+      this.highs.push(v);
+      this.lows.push(-v);
+    }
+    const stats = this.stats;
+    for (let i = 0; i < 5; i++)
+      stats[i] = i >= checks ? Number.NaN : i < 3 ? Math.abs(zs[i] as number) : i === LEVEL_UP ? up : down;
+    if (this.replayOnReady) this.replayIfReady();
+    const early = this.earlyFrom > 0 && this.n < this.probation ? this.earlyFused(checks) : 0;
+    for (let i = 0; i < checks; i++) {
+      const x = stats[i] as number;
       const calibrator = this.calibrators[i] as ConformalCalibrator;
       let s = 0;
+      if (i === SEASONAL && this.seedSeasonal && !Number.isNaN(x) && calibrator.size === 0)
+        calibrator.seedFrom(this.calibrators[ROBUST] as ConformalCalibrator);
       if (!Number.isNaN(x)) {
         if (calibrator.ready) {
           s = calibrator.surprise(x);
           tests++;
+          if (i >= 3 && this.levelCheck === 'recalibrated') {
+            const again = this.levelRecalibrators[i - 3] as ConformalCalibrator;
+            const raw = s;
+            if (again.ready) s = again.surprise(raw);
+            again.learn(raw);
+          }
         }
         calibrator.learn(x);
       }
@@ -146,7 +238,9 @@ export class CombinedDetector implements AnomalyDetector {
 
     // 4: sustained evidence.
     let surprise = fused;
-    if (this.sustain > 1) {
+    // Only once some statistic is calibrated: before that, fused is 0 by default, not an observation
+    // (a history of zeros would make the first real mean look astronomically rare).
+    if (this.sustain > 1 && (tests > 0 || !this.sustainAfterReady)) {
       if (this.recentFused.size === this.sustain) this.fusedSum -= this.recentFused.recent(this.sustain - 1);
       this.recentFused.push(fused);
       this.fusedSum += fused;
@@ -156,7 +250,8 @@ export class CombinedDetector implements AnomalyDetector {
     }
 
     // 5: escalation over the refractory window.
-    const escalation = Math.max(0, surprise - this.recentMax.max());
+    const baseline = this.n < this.seedUntil ? Math.max(this.seedMax, this.recentMax.max()) : this.recentMax.max();
+    const escalation = Math.max(0, surprise - baseline);
     if (this.refractory > 0) this.recentMax.push(surprise);
 
     this.robust.learn(v);
@@ -166,13 +261,64 @@ export class CombinedDetector implements AnomalyDetector {
 
     // 6: score.
     const warming = this.n <= this.probation;
-    const score = warming ? 0 : escalation / (escalation + this.scoreHalf);
+    let score = warming ? 0 : escalation / (escalation + this.scoreHalf);
+    if (warming && this.earlyFrom > 0) {
+      const e = Math.max(0, early - this.earlyMax.max());
+      this.earlyMax.push(early);
+      if (this.n > this.earlyStart) score = e / (e + this.scoreHalf);
+    }
     // The point's own level: its fused surprise, or the run's when the point itself is unusual
     // (p < 0.1) — so an episode's interval ends with its last unusual point, not 10 points later.
     const own = fused >= 1 ? surprise : fused;
     const level = warming ? 0 : own / (own + this.scoreHalf);
     this.describe(score, level, dominant);
     return score;
+  }
+
+  /** Points before the warm-up scoring starts (its escalation window fills meanwhile). */
+  earlyStart = 150;
+
+  /** The fused surprise of the current statistics from calibrators not yet ready (see earlyFrom). */
+  private earlyFused(checks: number): number {
+    let fused = 0;
+    let tests = 0;
+    for (let i = 0; i < checks; i++) {
+      const x = this.stats[i] as number;
+      if (Number.isNaN(x)) continue;
+      const calibrator = this.calibrators[i] as ConformalCalibrator;
+      if (calibrator.size < this.earlyFrom) continue;
+      tests++;
+      fused = Math.max(fused, calibrator.earlySurprise(x, this.earlyFrom));
+    }
+    return tests > 1 ? Math.max(0, fused - Math.log10(tests)) : fused;
+  }
+
+  /** Re-scores the stored statistics when another calibrator has become ready; then stores this point's. */
+  private replayIfReady(): void {
+    let ready = 0;
+    for (const c of this.calibrators) if (c.ready) ready++;
+    const capacity = this.pastStats.length / 5;
+    if (ready > this.readyCount) {
+      let most = 0;
+      for (let j = 0; j < this.pastCount; j++) {
+        let fused = 0;
+        let tests = 0;
+        for (let i = 0; i < 5; i++) {
+          const x = this.pastStats[5 * j + i] as number;
+          const calibrator = this.calibrators[i] as ConformalCalibrator;
+          if (Number.isNaN(x) || !calibrator.ready) continue;
+          tests++;
+          fused = Math.max(fused, calibrator.surprise(x));
+        }
+        if (tests > 1) fused = Math.max(0, fused - Math.log10(tests));
+        most = Math.max(most, fused);
+      }
+      this.seedMax = most;
+      this.seedUntil = this.n + capacity;
+    }
+    this.readyCount = ready;
+    this.pastStats.set(this.stats, 5 * (this.n % capacity));
+    this.pastCount = Math.min(capacity, this.pastCount + 1);
   }
 
   /** Fills `last` from the baseline that explains the point worst (or the robust one by default). */

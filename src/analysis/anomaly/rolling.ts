@@ -54,6 +54,11 @@ export class RollingWindow {
     this.count = 0;
   }
 
+  /** The i-th value in arrival order (0 = oldest held). */
+  inOrder(i: number): number {
+    return this.ring[(this.head - this.count + i + 2 * this.capacity) % this.capacity] as number;
+  }
+
   /** The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics; NaN when empty. */
   quantile(q: number): number {
     const n = this.count;

@@ -54,6 +54,8 @@ export interface SequenceOptions {
   probation?: number;
   /** Contexts kept before counts are halved; default 65,536. */
   maxContexts?: number;
+  /** Seed the refractory window with the warm-up values' code lengths (scoring can then start at the warm-up's end); default false. */
+  replayWarmup?: boolean;
   /** Shift of the level grid, in steps (the bench measures how much an arbitrary shift moves scores); default 0. */
   gridOffset?: number;
   /** Grids, each offset by 1/grids of a step, whose probabilities are averaged; default 8 (1: one grid). */
@@ -83,6 +85,8 @@ export class SequenceModel {
   readonly maxContexts: number;
   readonly gridOffset: number;
   private readonly warm: number[] = [];
+  /** Code lengths of the warm-up values, coded in order once the grid was fixed (decades). */
+  readonly warmCosts: number[] = [];
   private low = Number.NaN;
   private step = Number.NaN;
   /** The last `order` levels, newest first (`seen` of them so far). */
@@ -145,7 +149,14 @@ export class SequenceModel {
     this.step = (range * (1 + 1 / this.levels)) / this.levels;
     this.low = (max > min ? min : min - range / 2) - (0.5 + this.gridOffset) * this.step;
     this.findContexts();
-    for (const v of this.warm) this.learn(this.levelOf(v));
+    // The warm-up values are coded in order as they are learned, so the detector can seed its
+    // refractory window with what they cost (a model that knows little finds everything costly).
+    this.warmCosts.length = 0;
+    for (const v of this.warm) {
+      const level = this.levelOf(v);
+      this.warmCosts.push(this.codeLength(level));
+      this.learn(level);
+    }
     this.warm.length = 0;
   }
 
@@ -393,8 +404,10 @@ export class SequenceDetector implements AnomalyDetector {
   private readonly gridCosts: number[] = [];
   private readonly recentMax: SlidingMax;
   private n = 0;
+  readonly replayWarmup: boolean;
 
   constructor(options: SequenceOptions = {}) {
+    this.replayWarmup = options.replayWarmup ?? false;
     const grids = Math.max(1, Math.floor(options.grids ?? SEQUENCE_DEFAULTS.grids));
     const offset = options.gridOffset ?? SEQUENCE_DEFAULTS.gridOffset;
     this.models = Array.from({ length: grids }, (_, i) => new SequenceModel({ ...options, gridOffset: offset + i / grids }));
@@ -411,7 +424,9 @@ export class SequenceDetector implements AnomalyDetector {
       return 0;
     }
     this.n++;
+    const wasReady = (this.models[0] as SequenceModel).ready;
     const cost = this.mixedCost(v);
+    if (!wasReady && this.replayWarmup && (this.models[0] as SequenceModel).ready) this.replay();
     this.escalation = 0;
     this.cost = Number.NaN;
     if (!Number.isNaN(cost)) {
@@ -428,6 +443,23 @@ export class SequenceDetector implements AnomalyDetector {
     const level = warming || Number.isNaN(this.cost) ? 0 : this.cost / (this.cost + this.scoreHalf);
     setAssessment(this.last, score, level, 0, Number.NaN, Number.NaN);
     return score;
+  }
+
+  /** Pushes the warm-up values' mixed code lengths through the span average into the refractory window. */
+  private replay(): void {
+    const first = this.models[0] as SequenceModel;
+    for (let j = 0; j < first.warmCosts.length; j++) {
+      let least = Number.POSITIVE_INFINITY;
+      for (const m of this.models) least = Math.min(least, m.warmCosts[j] as number);
+      let sum = 0;
+      for (const m of this.models) sum += 10 ** (least - (m.warmCosts[j] as number));
+      const c = least - Math.log10(sum / this.models.length);
+      this.costs.push(c);
+      if (this.costs.length > this.span) this.costs.shift();
+      let mean = 0;
+      for (const x of this.costs) mean += x;
+      this.recentMax.push(mean / this.costs.length);
+    }
   }
 
   /** −log10 of the grids' mean probability of v (NaN while warming up), from the smallest cost up. */
