@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProposalRepository } from '../src/approvals/proposal-repository.ts';
+import { runCli } from '../src/cli/run-cli.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { answerCompletion, serveCompletions, toolCallCompletion } from './support/openai-fixtures.ts';
 import { tempDataDir, testAssistant } from './support/test-assistant.ts';
@@ -86,9 +88,19 @@ describe('approval gate', () => {
     expect(late.outcome).toBe('refused');
     expect(late.text).toMatch(new RegExp(`^Proposal ${id} expired at `));
     expect(new ProposalRepository(assistant.db).get(id)?.state).toBe('expired');
+    // Every refused decision leaves a row: the non-approver, the self-approval and the late one.
     expect(
-      assistant.audit.query({ start: new Date(0), end: new Date(clock + 1000) }).filter((e) => e.action === 'refused'),
-    ).toHaveLength(2);
+      assistant.audit
+        .query({ start: new Date(0), end: new Date(clock + 1000) })
+        .filter((e) => e.action === 'refused')
+        .map((e) => [e.actor, (e.details as { why: string }).why]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['U0MLP', 'not an approver'],
+        ['U0SRE', 'self-approval'],
+        ['U0SRE', 'expired'],
+      ]),
+    );
   });
 
   it('lets the terminal user approve only where no Slack is configured; with Slack the rules decide', async () => {
@@ -119,6 +131,46 @@ describe('approval gate', () => {
     expect(reply.text).toContain('Deploy qwen2-7b v2 to prod');
   });
 
+  it('approves only as one well-formed person: groups, patterns, padded ids and odd proposal numbers are refused, and nothing runs', async () => {
+    const assistant = await assistantWith();
+    const id = await propose(assistant);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d) => {
+      out += d;
+    });
+    stderr.on('data', (d) => {
+      err += d;
+    });
+    const cli = async (args: string[]) => {
+      out = '';
+      err = '';
+      const previous = { DATA_DIR: process.env.DATA_DIR, DEMO: process.env.DEMO };
+      Object.assign(process.env, { DATA_DIR: assistant.dataDir, DEMO: 'off' });
+      try {
+        return await runCli(args, { stdin: new PassThrough(), stdout, stderr });
+      } finally {
+        for (const [key, value] of Object.entries(previous))
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+      }
+    };
+    for (const who of ['group:sre', '*', 'group:*', 'U0SRE ', ' U0SRE', 'S0SREGROUP', 'local:']) {
+      expect(await cli(['approve', String(id), '--as', who]), who).toBe(1);
+      expect(out).toContain('is not a user ID');
+    }
+    for (const number of ['0x1', '1e0', ' 1 ', '01', '1.0']) {
+      expect(await cli(['approve', number, '--as', 'U0SRE']), number).toBe(2);
+      expect(err).toContain('the proposal number as a plain positive whole number');
+    }
+    expect(assistant.approvals.get(id)?.state).toBe('pending');
+    const audit = assistant.audit.query({ start: new Date(0), end: new Date(Date.now() + 1000) });
+    expect(audit.filter((e) => e.action === 'refused' && (e.details as { why: string }).why === 'not a user ID')).toHaveLength(7);
+    expect(audit.map((e) => e.action)).not.toContain('executing');
+  }, 60_000);
+
   it('executes exactly once under 50 concurrent approvals', async () => {
     const assistant = await assistantWith();
     const id = await propose(assistant);
@@ -131,6 +183,9 @@ describe('approval gate', () => {
     expect(outcomes.filter((o) => o.outcome === 'executed')).toHaveLength(1);
     const audit = assistant.audit.query({ start: new Date(0), end: new Date(Date.now() + 1000) });
     expect(audit.filter((e) => e.action === 'executing')).toHaveLength(1);
+    // Each losing click is on record too.
+    expect(audit.filter((e) => e.action === 'refused')).toHaveLength(outcomes.filter((o) => o.outcome === 'refused').length);
+    expect(outcomes.filter((o) => o.outcome === 'refused').length).toBeGreaterThan(40);
     expect(new ProposalRepository(assistant.db).get(id)?.state).toBe('succeeded');
   }, 60_000);
 

@@ -226,6 +226,20 @@ describe('Slack surface over HTTP (Bolt)', () => {
     expect(refused.body.thread_ts).toBe('1764400900.000100');
     expect(refused.body.text).toBe('U0MLP may not approve proposal 1: approvers are group:sre.');
 
+    // A signed click whose user id is a policy entry's raw text is no one: a group matches only through membership.
+    for (const user of ['group:sre', 'U0SRE ']) {
+      since = slack.calls.length;
+      expect((await sendForm({ payload: JSON.stringify(click(user)) })).status).toBe(200);
+      const forged = await slack.waitFor(
+        'chat.postMessage',
+        (c) => String(c.body.text).includes('is not a user ID'),
+        15_000,
+        since,
+      );
+      expect(forged.body.text).toMatch(/^"group:sre" is not a user ID|^"U0SRE " is not a user ID/);
+    }
+    expect(assistant.approvals.get(1)?.state).toBe('pending');
+
     since = slack.calls.length;
     await sendForm({ payload: JSON.stringify(click('U0SRE')) });
     const progress = await slack.waitFor(

@@ -37,7 +37,16 @@ const terminalSchema = z
 
 export const policySchema = z
   .object({
-    groups: z.record(z.string(), z.array(z.string())).default({}),
+    groups: z
+      .record(
+        z.string(),
+        z.array(
+          z.string().regex(/^[UW][A-Z0-9]{2,}$|^local:[A-Za-z0-9_][\w.-]{0,63}$/, {
+            error: 'a group member must be a Slack user ID (U…/W…) or local:USER',
+          }),
+        ),
+      )
+      .default({}),
     terminal: terminalSchema.default({ approve_all_without_slack: false }),
     rules: z.array(ruleSchema).min(1, { error: 'needs at least one rule' }),
   })
@@ -114,23 +123,43 @@ export function requirementFor(policy: Policy, environment: string | undefined, 
 
 /** A terminal user as the local chat and `llmops approve --as` name them: `local:` and a login name. */
 export const LOCAL_USER = /^local:[A-Za-z0-9_][\w.-]{0,63}$/;
+/** A Slack user ID (U…, or W… on Enterprise Grid). */
+export const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+/** Whether `id` names one person: a Slack user ID or a terminal user, exactly (no groups, patterns or spaces). */
+export function isUserId(id: string): boolean {
+  return SLACK_USER.test(id) || LOCAL_USER.test(id);
+}
+
+/** A proposal number as people type it: a plain positive integer ("0x1", "1e0", " 1 " are not). */
+export function parseProposalId(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[1-9][0-9]{0,9}$/.test(text)) return undefined;
+  return Number(text);
+}
 
 /** Resolves Slack user groups (S…) to members; the Slack surface provides one, elsewhere groups are unknown. */
 export type UserGroupResolver = (groupId: string) => Promise<string[]>;
 
-/** Whether `user` is among the approvers: listed directly, in a policy group, or in a Slack user group. */
+/**
+ * Whether `user` is among the approvers: a person listed by their own ID, or a member of a policy
+ * group or a Slack user group. A group entry only ever matches through membership, and only a
+ * well-formed user ID can match at all: "group:sre", "*" or "U0SRE " approve nothing.
+ */
 export async function isApprover(
   policy: Policy,
   approvers: readonly string[],
   user: string,
   resolveGroup?: UserGroupResolver,
 ): Promise<boolean> {
+  if (!isUserId(user)) return false;
   for (const approver of approvers) {
-    if (approver === user) return true;
+    if (isUserId(approver) && approver === user) return true;
     const group = /^group:(.+)$/.exec(approver)?.[1];
     if (group && (policy.groups[group] ?? []).includes(user)) return true;
-    if (/^S[A-Z0-9]+$/.test(approver) && resolveGroup && (await resolveGroup(approver).catch((): string[] => [])).includes(user))
-      return true;
+    if (/^S[A-Z0-9]+$/.test(approver) && resolveGroup) {
+      const members = await resolveGroup(approver).catch((): string[] => []);
+      if (members.some((member) => isUserId(member) && member === user)) return true;
+    }
   }
   return false;
 }

@@ -2,7 +2,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ToolResult } from '../tools/tool-definition.ts';
 import type { GatedCall, ToolExecutor } from '../tools/tool-executor.ts';
-import { isApprover, LOCAL_USER, type Policy, requirementFor, type UserGroupResolver } from './approval-policy.ts';
+import { isApprover, isUserId, LOCAL_USER, type Policy, requirementFor, type UserGroupResolver } from './approval-policy.ts';
 import type { AuditLog } from './audit-log.ts';
 import { canonicalJson, hashArgs, type Proposal, type ProposalRepository } from './proposal-repository.ts';
 
@@ -139,14 +139,32 @@ export class Approvals {
   async decide(input: DecisionInput): Promise<DecisionOutcome> {
     const { proposals, policy } = this.options;
     const proposal = proposals.get(input.proposalId);
-    if (!proposal) return { outcome: 'refused', text: `There is no proposal ${input.proposalId}.` };
+    if (!proposal) {
+      this.options.audit.append({
+        actor: input.userId,
+        action: 'refused',
+        proposalId: input.proposalId,
+        details: { decision: input.decision, why: 'no such proposal' },
+      });
+      return { outcome: 'refused', text: `There is no proposal ${input.proposalId}.` };
+    }
+    if (!isUserId(input.userId)) {
+      this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'not a user ID' });
+      return {
+        outcome: 'refused',
+        proposal,
+        text: `"${input.userId}" is not a user ID: a decision is made by one person, a Slack user ID such as U0SRE or local:NAME at the terminal (never a group or a pattern); nothing was changed.`,
+      };
+    }
     if (proposal.state !== 'pending') {
+      this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: `already ${proposal.state}` });
       return { outcome: 'refused', proposal, text: `Proposal ${proposal.id} is already ${proposal.state}; nothing was changed.` };
     }
     if (this.now() > proposal.expiresAt) {
       if (proposals.transition(proposal.id, ['pending'], 'expired')) {
         this.auditProposal(proposal, 'system', 'expired');
       }
+      this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'expired' });
       return {
         outcome: 'refused',
         proposal,
@@ -172,7 +190,7 @@ export class Approvals {
     }
 
     if (input.decision === 'reject') {
-      if (!proposals.transition(proposal.id, ['pending'], 'rejected')) return this.alreadyDecided(proposal.id);
+      if (!proposals.transition(proposal.id, ['pending'], 'rejected')) return this.alreadyDecided(proposal, input);
       proposals.recordDecision(proposal.id, input.userId, 'reject', input.reason);
       this.auditProposal(proposal, input.userId, 'rejected', { reason: input.reason });
       const text = `Proposal ${proposal.id} was rejected by ${input.userId}${input.reason ? `: ${input.reason}` : ''}. Nothing was run.`;
@@ -192,9 +210,11 @@ export class Approvals {
         ? ('execute' as const)
         : ('lost' as const);
     });
-    if (claim === 'duplicate')
+    if (claim === 'duplicate') {
+      this.auditProposal(proposal, input.userId, 'refused', { decision: input.decision, why: 'already decided by this user' });
       return { outcome: 'refused', proposal, text: `${input.userId} already decided proposal ${proposal.id}.` };
-    if (claim === 'lost') return this.alreadyDecided(proposal.id);
+    }
+    if (claim === 'lost') return this.alreadyDecided(proposal, input);
     this.auditProposal(proposal, input.userId, 'approved', {
       reason: input.reason,
       ...(asTerminal ? { as: 'terminal operator (no Slack configured)' } : {}),
@@ -312,12 +332,17 @@ export class Approvals {
     return { outcome: 'executed', proposal, result, text };
   }
 
-  private alreadyDecided(id: number): DecisionOutcome {
-    const current = this.options.proposals.get(id);
+  /** A decision that lost the race to another one: nothing changes, and the audit says who tried. */
+  private alreadyDecided(proposal: Proposal, input: DecisionInput): DecisionOutcome {
+    const current = this.options.proposals.get(proposal.id);
+    this.auditProposal(proposal, input.userId, 'refused', {
+      decision: input.decision,
+      why: `already ${current?.state ?? 'decided'}`,
+    });
     return {
       outcome: 'refused',
       ...(current ? { proposal: current } : {}),
-      text: `Proposal ${id} is already ${current?.state ?? 'decided'}; nothing was changed.`,
+      text: `Proposal ${proposal.id} is already ${current?.state ?? 'decided'}; nothing was changed.`,
     };
   }
 

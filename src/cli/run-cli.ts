@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startAssistant } from '../app.ts';
+import { parseProposalId } from '../approvals/approval-policy.ts';
 import type { Proposal } from '../approvals/proposal-repository.ts';
 import { runTerminalChat } from '../chat/local/terminal-chat.ts';
 import { forTerminal } from '../chat/local/terminal-text.ts';
@@ -120,7 +121,9 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'approve' || command === 'reject') {
       const { values, positionals } = parse(rest, { as: { type: 'string' }, reason: { type: 'string' } }, 1);
-      const proposalId = integerOption('proposal number', positionals[0] as string);
+      const proposalId = parseProposalId(positionals[0]);
+      if (proposalId === undefined)
+        throw new UsageError(`${command} needs the proposal number as a plain positive whole number, got "${positionals[0]}"`);
       if (!values.as)
         throw new UsageError(`${command} needs --as USER: who decides (a Slack user ID such as U0SRE, or local:NAME)`);
       const outcome = await assistant.approvals.decide({

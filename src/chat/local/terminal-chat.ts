@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { parseProposalId } from '../../approvals/approval-policy.ts';
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import { HELP_TEXT } from '../../conversation/examples.ts';
 import type { ThreadRepository } from '../../store/thread-repository.ts';
@@ -45,11 +46,11 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
           write('Started a new conversation; I have forgotten this thread.');
         } else if ((command === '/approve' || command === '/reject') && options.decide) {
           const [, idText, ...reason] = text.split(/\s+/);
-          const id = Number(idText);
+          const id = parseProposalId(idText);
           write(
-            Number.isInteger(id) && id > 0
+            id !== undefined
               ? await options.decide(id, command === '/approve' ? 'approve' : 'reject', reason.join(' ') || undefined)
-              : `Say which proposal: ${command} N [reason], with N the proposal number.`,
+              : `Say which proposal: ${command} N [reason], with N the proposal number (a plain whole number).`,
           );
         } else if (command === '/help') {
           write(`${HELP_TEXT}\nCommands: ${COMMANDS}.`);

@@ -1,5 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { z } from 'zod';
+import { parseProposalId } from '../../../approvals/approval-policy.ts';
 import { proposalBlocks } from '../render/answer-blocks.ts';
 import type { SlackDependencies } from '../slack-dependencies.ts';
 
@@ -7,11 +8,11 @@ import type { SlackDependencies } from '../slack-dependencies.ts';
 export function registerApprovalActions(app: App, deps: SlackDependencies): void {
   app.action<BlockButtonAction>(/^proposal_(approve|reject)$/, async ({ ack, body, action, client }) => {
     await ack();
-    const proposalId = Number(action.value);
+    const proposalId = parseProposalId(action.value);
     const channel = body.channel?.id;
     const message = body.message as { ts?: string; thread_ts?: string } | undefined;
     const threadTs = message?.thread_ts ?? message?.ts;
-    if (!channel || !threadTs || !Number.isInteger(proposalId)) {
+    if (!channel || !threadTs || proposalId === undefined) {
       deps.logger.warn(
         { action: action.action_id, value: action.value },
         'approval click without a channel, message or proposal id',
