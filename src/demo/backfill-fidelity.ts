@@ -1,7 +1,8 @@
 import { Random } from '../random/seeded-random.ts';
 import type { DemoDeployment } from './demo-fleet.ts';
-import { effectsOf } from './faults.ts';
+import { effectsOf, type FaultName } from './faults.ts';
 import { DeploymentHistoryModel } from './history-model.ts';
+import type { ServerConfig } from './serving-model.ts';
 import { runVirtualLoad } from './virtual-load.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
 import { WindowRecorder, type WindowStatistics } from './window-statistics.ts';
@@ -9,6 +10,9 @@ import { WindowRecorder, type WindowStatistics } from './window-statistics.ts';
 /** The load levels the back-fill is checked at: the rhythm's weekday trough, its peak, and most of what the engine can serve. */
 export const LOAD_LEVELS = ['quiet night', 'daytime peak', 'near saturation'] as const;
 export type LoadLevel = (typeof LOAD_LEVELS)[number];
+
+/** A server to compare: any configuration the serving model knows, named. */
+export type FidelityDeployment = ServerConfig & { name: string };
 
 /** Share of the live engine's capacity called "near saturation". */
 export const NEAR_SATURATION = 0.85;
@@ -18,13 +22,15 @@ export interface FidelityOptions {
   seconds: number;
   intervalSeconds: number;
   seed: number;
+  /** Faults active on both sides (those that change the engine: a bad deploy's slowdown, a smaller KV cache). */
+  faults?: readonly FaultName[];
 }
 
 /**
  * Requests per second the live engine completes when overloaded (a queue always waiting), measured in virtual time:
  * what "saturation" means for the comparison, independent of the back-fill's own model.
  */
-export function liveCapacity(deployment: DemoDeployment, seed = 1): number {
+export function liveCapacity(deployment: FidelityDeployment, seed = 1, faults: readonly FaultName[] = []): number {
   let first: number | undefined;
   let last = 0;
   const seconds = 300;
@@ -37,7 +43,7 @@ export function liveCapacity(deployment: DemoDeployment, seed = 1): number {
 }
 
 /** Requests per second at a load level. */
-export function rateAt(deployment: DemoDeployment, level: LoadLevel, capacity: () => number): number {
+export function rateAt(deployment: Pick<DemoDeployment, 'peakRatePerSecond'>, level: LoadLevel, capacity: () => number): number {
   if (level === 'quiet night') return deployment.peakRatePerSecond * 0.25;
   if (level === 'daytime peak') return deployment.peakRatePerSecond;
   return NEAR_SATURATION * capacity();
@@ -45,7 +51,7 @@ export function rateAt(deployment: DemoDeployment, level: LoadLevel, capacity: (
 
 /** What the live engine records at a constant rate (virtual time), and what the back-fill writes for the same rate and time. */
 export function compareWithLive(
-  deployment: DemoDeployment,
+  deployment: FidelityDeployment,
   rate: number,
   options: FidelityOptions,
 ): { live: WindowStatistics; backfill: WindowStatistics } {
@@ -58,6 +64,7 @@ export function compareWithLive(
       seconds: options.seconds,
       intervalSeconds: options.intervalSeconds,
       seed: options.seed,
+      faults: options.faults,
     },
     (metrics) => live.add(metrics),
   );
@@ -65,7 +72,7 @@ export function compareWithLive(
   const model = new DeploymentHistoryModel(deployment, options.seed);
   const metrics = new VllmMetrics(deployment.name);
   const random = new Random(options.seed);
-  const effects = effectsOf([]);
+  const effects = effectsOf(options.faults ?? []);
   backfill.add(metrics);
   for (let t = options.intervalSeconds; t <= options.seconds; t += options.intervalSeconds) {
     model.interval(metrics, random, rate, effects, options.intervalSeconds);

@@ -106,6 +106,8 @@ export class EngineLaw {
     state: Float64Array,
     admissionRate: number,
     private readonly backlog: number,
+    /** Requests served before one arriving now behind the backlog (fewer than the backlog while it grows). */
+    private readonly servedFirst = backlog,
   ) {
     this.admissionRate = admissionRate;
     const output = timing.shape.output;
@@ -160,11 +162,17 @@ export class EngineLaw {
     );
   }
 
-  /** Every slot taken and `backlog` requests waiting (arrivals beyond the capacity pile up). */
-  static saturated(timing: EngineTiming, backlog: number): EngineLaw {
+  /**
+   * Every slot taken and `backlog` requests waiting (arrivals at `arrivalRate` beyond the capacity
+   * pile up). A request admitted now waited while the backlog ahead of it was served; first come,
+   * first served, that backlog is what arrived during its wait: backlog / arrival rate, and no
+   * longer than backlog / capacity once it drains.
+   */
+  static saturated(timing: EngineTiming, backlog: number, arrivalRate: number): EngineLaw {
     const state = new Float64Array(timing.slots + 1);
     state[timing.slots] = 1;
-    return new EngineLaw(timing, state, timing.capacity, backlog);
+    const servedFirst = (backlog * timing.capacity) / Math.max(arrivalRate, timing.capacity);
+    return new EngineLaw(timing, state, timing.capacity, backlog, servedFirst);
   }
 
   /** Mean length of a step with `n` sequences running, the prefills admitted into it included. */
@@ -187,7 +195,7 @@ export class EngineLaw {
     let others: number;
     if (k >= c) {
       // No place: wait for the completions of everyone ahead in the queue, then join the next step.
-      const ahead = k - c + this.backlog;
+      const ahead = k - c + this.servedFirst;
       queue = erlang(random, Math.round(ahead) + 1, this.completionRate(c)) * (this.backlog > 0 ? 1 : this.waitScale);
       n = c;
       others = drawIndex(random, this.admitted(c).cdf);

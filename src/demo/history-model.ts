@@ -103,7 +103,7 @@ export class DeploymentHistoryModel {
       const start = this.backlog;
       served = Math.min(entering + start, Math.round(timing.capacity * seconds));
       this.backlog = start + entering - served;
-      const law = EngineLaw.saturated(timing, (start + this.backlog) / 2);
+      const law = EngineLaw.saturated(timing, (start + this.backlog) / 2, engineRate);
       pick = () => law;
     }
     if (served > 0) {
