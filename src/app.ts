@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createToolCatalogue } from '../tools/index.ts';
 import { createChatModel } from './agent/chat-model-factory.ts';
+import { askedFor } from './agent/offline-planner/asked-for.ts';
 import { loadPrompt } from './agent/prompt-library.ts';
 import { ToolLoopAgent } from './agent/tool-loop-agent.ts';
 import { loadPolicy } from './approvals/approval-policy.ts';
@@ -44,6 +45,9 @@ import { Optimizations } from './optimization/optimization-service.ts';
 import { Redactor } from './security/secret-redactor.ts';
 import { ChangeEventRepository } from './store/change-event-repository.ts';
 import { type Db, openDatabase } from './store/database.ts';
+import { DatabaseHealth } from './store/database-health.ts';
+import { startupStorageError } from './store/storage-errors.ts';
+import { storageOf } from './store/storage-monitor.ts';
 import { ThreadRepository } from './store/thread-repository.ts';
 import { ToolExecutor } from './tools/tool-executor.ts';
 
@@ -75,6 +79,8 @@ export interface Assistant {
   threads: ThreadRepository;
   provider: string;
   modelName: string;
+  /** "ok", or why the database cannot be read or written and what to do (for /healthz; at most a second old). */
+  checkDatabase(): string;
   close(): Promise<void>;
 }
 
@@ -224,6 +230,8 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       },
     });
     const metrics = new AssistantMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
+    storageOf(db).attach({ metrics, logger });
+    const databaseHealth = new DatabaseHealth(db);
     const registry = deployments;
     const audit = new AuditLog(db);
     const logs = createLogSource(config, {
@@ -275,6 +283,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       audit,
       executor,
       logger,
+      askedFor: askedFor(() => registry.names()),
       notify: (threadId, text, kind) => notify(threadId, text, kind),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
@@ -339,6 +348,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       threads,
       provider: chosen.provider,
       modelName: chosen.modelName,
+      checkDatabase: () => databaseHealth.check(),
       close: async () => {
         await jobs.close();
         await stopBackground();
@@ -348,6 +358,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
   } catch (error) {
     await stopBackground();
     db.close();
-    throw error;
+    // A database failure while starting (a full disk during the back-fill) names the data folder and what to do.
+    throw startupStorageError(error, db.name);
   }
 }

@@ -19,6 +19,7 @@ export default (services: ToolServices) =>
       range: timeRange.default('last 1h'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context) => {
       const unknown = unknownDeployment(services, args.deployment);
       if (unknown) return unknown;

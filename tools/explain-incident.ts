@@ -43,6 +43,7 @@ export default (services: ToolServices) =>
       symptom: z.string().max(500).optional().describe('What people noticed, e.g. "latency", "5xx errors"'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context) => {
       const unknown = unknownDeployment(services, args.deployment);
       if (unknown) return unknown;

@@ -14,6 +14,7 @@ export default (services: ToolServices) =>
       environment: environment.optional(),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args) => {
       const unknown = unknownDeployment(services, args.deployment);
       if (unknown) return unknown;

@@ -15,6 +15,7 @@ export default (services: ToolServices) =>
       deployment: deploymentName.optional().describe('Without job_id: only the jobs of this deployment'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context) => {
       const jobs = services.optimizations?.jobs;
       if (!jobs) throw new AppError('jobs_unavailable', 'Optimisation jobs are not configured.');

@@ -21,6 +21,7 @@ export default (services: ToolServices) =>
         .describe('Tool name (deploy_model) or audit action (proposed, approved, rejected, succeeded, failed)'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context) => {
       if (!services.audit) throw new AppError('audit_unavailable', 'The audit trail is not available.');
       const range = parseTimeRange(args.range, context.now);

@@ -37,6 +37,7 @@ export default (services: ToolServices) =>
       duration_s: z.number().positive().max(50).optional().describe('Stop starting requests after this many seconds'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context) => {
       const unknown = args.url ? undefined : unknownDeployment(services, args.deployment);
       if (unknown) return unknown;

@@ -25,6 +25,7 @@ export default (services: ToolServices) =>
       promql: z.string().trim().min(1).max(4000).optional().describe('Raw PromQL instead of a curated metric'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context): Promise<ToolResult> => {
       const unknown = unknownDeployment(services, args.deployment);
       if (unknown) return unknown;

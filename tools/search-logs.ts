@@ -20,6 +20,7 @@ export default (services: ToolServices) =>
       limit: z.number().int().min(1).max(500).default(50).describe('Most lines to return'),
     }),
     risk: () => 'read',
+    outsideText: true,
     handler: async (args, context) => {
       const unknown = unknownDeployment(services, args.deployment);
       if (unknown) return unknown;

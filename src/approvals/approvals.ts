@@ -1,8 +1,16 @@
 import { describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { ToolResult } from '../tools/tool-definition.ts';
+import type { ToolResult, TurnRequest } from '../tools/tool-definition.ts';
 import type { GatedCall, ToolExecutor } from '../tools/tool-executor.ts';
-import { isApprover, isUserId, LOCAL_USER, type Policy, requirementFor, type UserGroupResolver } from './approval-policy.ts';
+import {
+  isApprover,
+  isUserId,
+  LOCAL_USER,
+  type Policy,
+  type Requirement,
+  requirementFor,
+  type UserGroupResolver,
+} from './approval-policy.ts';
 import type { AuditLog } from './audit-log.ts';
 import { canonicalJson, hashArgs, type Proposal, type ProposalRepository } from './proposal-repository.ts';
 
@@ -62,6 +70,12 @@ export class Approvals {
        * is recorded as `approved` and that process runs it (`runApproved`).
        */
       runsElsewhere?: { owner: string };
+      /**
+       * Whether the person's message asked for this change (same tool, same target). A change the
+       * policy lets run at once runs only then; otherwise it is proposed. Without it, nothing
+       * an agent turn writes runs at once.
+       */
+      askedFor?: (request: TurnRequest, tool: string, args: Record<string, unknown>) => boolean;
     },
   ) {}
 
@@ -74,7 +88,13 @@ export class Approvals {
     const { proposals, audit, policy, executor } = this.options;
     const environment = typeof call.args.environment === 'string' ? call.args.environment : undefined;
     const deployment = String(call.args.deployment ?? call.args.model ?? '') || undefined;
-    const requirement = requirementFor(policy, environment, call.risk);
+    const byPolicy = requirementFor(policy, environment, call.risk);
+    // An agent turn's write runs without a decision only when the person's own message asked for it.
+    const request = call.context.request;
+    const unasked =
+      request !== undefined &&
+      !(request.origin === 'person' && (this.options.askedFor?.(request, call.tool.name, call.args) ?? false));
+    const requirement = byPolicy.approval === 'none' && unasked ? this.confirmation(environment, call.context) : byPolicy;
     if (requirement.approval === 'none') {
       const result = await executor.executeApproved(call.tool.name, call.args, call.context, { observe: false });
       audit.append({
@@ -114,12 +134,18 @@ export class Approvals {
       proposalId: proposal.id,
       details: { args: call.args, risk: call.risk, plan: plan.summary },
     });
-    const who = requirement.approvers.join(', ');
+    const who = requirement.approvers.join(', ') || 'nobody (no approver can be found in the policy)';
     const needed = requirement.approvalsNeeded > 1 ? `${requirement.approvalsNeeded} approvals from` : 'approval by';
+    const why =
+      requirement === byPolicy
+        ? ''
+        : request?.origin === 'alert'
+          ? ' It was chosen in a turn an alert started, and such a turn never changes anything by itself.'
+          : ' It was not asked for in your message (the model chose it after reading tool results), so it needs a decision.';
     return {
       status: 'proposal',
       proposalId: proposal.id,
-      summary: `Proposal ${proposal.id} awaits ${needed} ${who} (${call.risk}; expires ${proposal.expiresAt.toISOString().slice(11, 16)} UTC): ${plan.summary}${
+      summary: `Proposal ${proposal.id} awaits ${needed} ${who} (${call.risk}; expires ${proposal.expiresAt.toISOString().slice(11, 16)} UTC): ${plan.summary}${why}${
         this.options.terminalOperator && LOCAL_USER.test(call.context.userId)
           ? ` As the operator at this terminal you may decide it: /approve ${proposal.id} in the chat, or llmops approve ${proposal.id} --as ${call.context.userId}.`
           : ''
@@ -134,6 +160,25 @@ export class Approvals {
       },
     };
   };
+
+  /**
+   * What a change the policy would run at once needs when nobody asked for it: a decision by the
+   * person whose turn it was (their confirmation), or by those the policy names for the dangerous
+   * changes of that environment (else of any environment).
+   */
+  private confirmation(environment: string | undefined, context: GatedCall['context']): Requirement {
+    const { policy } = this.options;
+    const strict = requirementFor(policy, environment, 'dangerous');
+    const base = strict.approval === 'required' ? strict : requirementFor(policy, undefined, 'dangerous');
+    const person = context.request?.origin === 'person' && isUserId(context.userId) ? [context.userId] : [];
+    return {
+      approval: 'required',
+      approvers: [...new Set([...person, ...(base.approval === 'required' ? base.approvers : [])])],
+      allowSelfApproval: true,
+      approvalsNeeded: 1,
+      expiresAfterMs: base.expiresAfterMs,
+    };
+  }
 
   /** Approve or reject. Checks the approver against the proposal's requirement; the winning approval executes once. */
   async decide(input: DecisionInput): Promise<DecisionOutcome> {

@@ -23,6 +23,18 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Progress of long actions (a rollout's steps), shown in the conversation as it happens. */
   progress?: ((event: string) => void) | undefined;
+  /**
+   * The turn a call comes from, when the agent makes it: what the person wrote (and their message
+   * before, for follow-ups), or that an alert started the turn. Absent when a person's own action
+   * (a slash command, a button, an approved job) makes the call.
+   */
+  request?: TurnRequest | undefined;
+}
+
+export interface TurnRequest {
+  text: string;
+  previous?: string | undefined;
+  origin: 'person' | 'alert';
 }
 
 export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
@@ -42,6 +54,11 @@ export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
    * the manifest or command, the change against what runs now). Must not change anything.
    */
   plan?: (args: z.infer<Schema>, context: ToolContext) => Promise<{ summary: string; details?: unknown }>;
+  /**
+   * The result carries text from outside (log lines, metric labels, alert annotations, a server's
+   * replies): the model is told it is data, never instructions.
+   */
+  outsideText?: boolean;
   /** Absent while the capability is not built yet; the executor then answers `unavailable`. */
   handler?: (args: z.infer<Schema>, context: ToolContext) => Promise<ToolResult>;
 }
