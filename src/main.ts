@@ -10,6 +10,7 @@ import { decisionsOf } from './chat/slack/slack-dependencies.ts';
 import { createSlackSurface, type SlackSurface } from './chat/slack/slack-surface.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
+import { healthReport } from './http/health-report.ts';
 import { createHttpServer, listen } from './http/http-server.ts';
 import { alertmanagerRoute } from './incidents/alertmanager-route.ts';
 import { IncidentRepository } from './incidents/incident-repository.ts';
@@ -63,21 +64,7 @@ async function main(): Promise<void> {
     },
     metrics: assistant.metrics,
     logger,
-    health: () => {
-      let database = 'ok';
-      try {
-        assistant.db.prepare('SELECT 1').get();
-      } catch (error) {
-        database = describeError(error);
-      }
-      return {
-        ok: database === 'ok',
-        checks: { database },
-        provider: assistant.provider,
-        model: assistant.modelName,
-        uptime_s: Math.round(process.uptime()),
-      };
-    },
+    health: () => healthReport(assistant),
   });
 
   let stopping = false;

@@ -1,8 +1,9 @@
-import { AIMessage, HumanMessage } from '@langchain/core/messages';
+import { AIMessage, type BaseMessage, HumanMessage } from '@langchain/core/messages';
 import type { AgentTurn, ToolLoopAgent, ToolRun } from '../agent/tool-loop-agent.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AssistantMetrics } from '../observability/metrics.ts';
+import { StorageError } from '../store/storage-errors.ts';
 import type { ThreadRepository } from '../store/thread-repository.ts';
 
 export type Surface = 'local' | 'cli' | 'slack' | 'alertmanager' | 'test';
@@ -55,7 +56,7 @@ export class ConversationService {
   }
 
   private async process(message: IncomingMessage): Promise<Reply> {
-    const { metrics, logger, threads } = this.options;
+    const { metrics, logger } = this.options;
     const text = message.text.replaceAll('\u0000', '').trim();
     const rejection = this.check(text);
     if (rejection) {
@@ -63,7 +64,15 @@ export class ConversationService {
       return { kind: 'rejected', text: rejection, toolRuns: [] };
     }
 
-    const history = threads.recent(message.threadId, this.options.historyMessages);
+    // Memory that cannot be read (a corrupt file) does not stop the answer: it is given without it, and says so.
+    let unread: StorageError | undefined;
+    let history: BaseMessage[] = [];
+    try {
+      history = this.options.threads.recent(message.threadId, this.options.historyMessages);
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      unread = error;
+    }
     let turn: AgentTurn;
     try {
       turn = await this.options.agent.run({
@@ -77,14 +86,40 @@ export class ConversationService {
       const reply = `Sorry, I could not finish that: ${describeError(error)}`;
       logger.error({ err: error, thread: message.threadId }, 'turn failed');
       // Keep the question and the failure in memory, so a follow-up ("try again") has context.
-      threads.append(message.threadId, message.surface, [new HumanMessage(text), new AIMessage(reply)], message.userId);
+      const unsaved = this.store(message, [new HumanMessage(text), new AIMessage(reply)]);
       metrics.turns.inc({ surface: message.surface, outcome: 'failed' });
-      return { kind: 'failed', text: reply, toolRuns: [] };
+      const problem = unsaved ?? unread;
+      return {
+        kind: 'failed',
+        text: problem ? `${reply}\n(Also, ${storageSentence(unread, unsaved)}.)` : reply,
+        toolRuns: [],
+      };
     }
-    threads.append(message.threadId, message.surface, turn.messages, message.userId);
+    const unsaved = this.store(message, turn.messages);
+    if (unread || unsaved) {
+      // The work is done and only memory failed: the person gets the answer, told first that it is not remembered.
+      metrics.turns.inc({ surface: message.surface, outcome: 'unsaved' });
+      logger.warn({ thread: message.threadId, tools: turn.toolRuns.map((r) => r.tool) }, 'turn answered, memory failed');
+      return {
+        kind: 'failed',
+        text: `${capitalise(storageSentence(unread, unsaved))}; the answer was: ${turn.answer}`,
+        toolRuns: turn.toolRuns,
+      };
+    }
     metrics.turns.inc({ surface: message.surface, outcome: 'answer' });
     logger.info({ thread: message.threadId, steps: turn.steps, tools: turn.toolRuns.map((r) => r.tool) }, 'turn answered');
     return { kind: 'answer', text: turn.answer, toolRuns: turn.toolRuns };
+  }
+
+  /** Stores a turn; a storage failure (already logged and counted) is returned for the reply to tell. */
+  private store(message: IncomingMessage, messages: BaseMessage[]): StorageError | undefined {
+    try {
+      this.options.threads.append(message.threadId, message.surface, messages, message.userId);
+      return undefined;
+    } catch (error) {
+      if (error instanceof StorageError) return error;
+      throw error;
+    }
   }
 
   private check(text: string): string | undefined {
@@ -97,4 +132,18 @@ export class ConversationService {
     }
     return undefined;
   }
+}
+
+/** "I could not save this conversation: the disk is full (SQLITE_FULL) under DATA_DIR=…" and its read/both variants. */
+function storageSentence(unread: StorageError | undefined, unsaved: StorageError | undefined): string {
+  if (unread && unsaved) {
+    const same = unread.message === unsaved.message;
+    return `I could not read this conversation's earlier messages (${unread.message}) nor save this one${same ? '' : ` (${unsaved.message})`}, so I answered without them and will not remember this turn`;
+  }
+  if (unsaved) return `I could not save this conversation: ${unsaved.message}, so I will not remember this turn`;
+  return `I could not read this conversation's earlier messages: ${(unread as StorageError).message}, so I answered without them`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -55,6 +55,13 @@ export class AssistantMetrics {
     registers: [this.registry],
   });
 
+  readonly storageFailures = new Counter({
+    name: 'llmops_storage_failures_total',
+    help: 'Database operations that failed on the storage (disk_full, read_only, io_error, corrupt, busy, cannot_open, deleted), by operation and reason',
+    labelNames: ['operation', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'llmops_' });
   }

@@ -1,7 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors.ts';
+import { startupStorageError } from './storage-errors.ts';
+import { registerStorage, StorageMonitor } from './storage-monitor.ts';
 
 export type Db = Database.Database;
 
@@ -9,25 +11,43 @@ const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
 /**
  * Opens (creating when missing) `DATA_DIR/llmops.db` in WAL mode and applies the numbered
- * migrations in `migrations/` that it has not seen, each in its own transaction.
+ * migrations in `migrations/` that it has not seen, each in its own transaction. A failure
+ * names the data folder and what to do (corrupt, full disk, read-only, locked, too new).
  */
 export function openDatabase(dataDir: string, fileName = 'llmops.db'): Db {
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // EEXIST/ENOTDIR: a file stands where the folder (or one of its parents) should be.
+    const todo =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? "DATA_DIR must be a folder, and a file has that name (or a parent's); set DATA_DIR to a folder"
+        : 'create it, make its parent writable by this user, or set DATA_DIR to a writable folder';
     throw new AppError(
       'data_dir_unwritable',
-      `DATA_DIR=${dataDir}: cannot create the data directory (${(error as Error).message})`,
-      { cause: error },
+      `DATA_DIR=${dataDir}: cannot create the data directory (${(error as Error).message}); ${todo}`,
+      {
+        cause: error,
+      },
     );
   }
-  const db = new Database(join(dataDir, fileName));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
+  const file = join(dataDir, fileName);
+  let db: Db | undefined;
+  try {
+    db = new Database(file);
+    registerStorage(db, new StorageMonitor(file));
+    // First, so that a lock held by another process is waited for before any other statement.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw startupStorageError(error, file);
+  }
 }
 
 export interface Migration {
@@ -63,7 +83,7 @@ export function migrate(db: Db, migrations: Migration[] = loadMigrations()): voi
   if (current > latest) {
     throw new AppError(
       'database_too_new',
-      `The database is at schema version ${current}, newer than this release (${latest}); run a newer release or point DATA_DIR elsewhere`,
+      `DATA_DIR=${dirname(db.name)}: ${basename(db.name)} is at schema version ${current}, newer than this release knows (${latest}), so a newer release wrote it; run that release, or set DATA_DIR to another folder (this release does not downgrade a database)`,
     );
   }
   for (const migration of migrations.filter((m) => m.version > current)) {

@@ -1,31 +1,95 @@
 import type { Db } from './database.ts';
+import { StorageError } from './storage-errors.ts';
+import { type StorageMonitor, storageOf } from './storage-monitor.ts';
 
-/** What the Slack surface must remember across restarts: deliveries handled, threads joined. */
+// Slack retries within minutes; a day of memory is plenty and bounds what the fallback holds.
+const FALLBACK_TTL_MS = 86_400_000;
+const FALLBACK_MAX = 100_000;
+
+/**
+ * What the Slack surface must remember across restarts: deliveries handled, threads joined.
+ * When the database cannot be written or read (full disk, corrupt file) it remembers in this
+ * process instead, so an event is still answered once (its reply then says what failed) rather
+ * than dropped; the failure is logged and counted.
+ */
 export class SlackRepository {
-  constructor(private readonly db: Db) {}
+  private readonly storage: StorageMonitor;
+  /** Deliveries and threads recorded only here because the database failed, by key, with when. */
+  private readonly fallback = new Map<string, number>();
+
+  constructor(private readonly db: Db) {
+    this.storage = storageOf(db);
+  }
 
   /** True the first time a delivery id is seen; false for a retry or a duplicate. Atomic across processes. */
   firstDelivery(id: string): boolean {
-    return (
-      this.db.prepare('INSERT OR IGNORE INTO slack_deliveries (id, received_at) VALUES (?, ?)').run(id, new Date().toISOString())
-        .changes === 1
-    );
+    const key = `delivery:${id}`;
+    if (this.remembered(key)) return false;
+    try {
+      return this.storage.write(
+        'slack_delivery',
+        () =>
+          this.db
+            .prepare('INSERT OR IGNORE INTO slack_deliveries (id, received_at) VALUES (?, ?)')
+            .run(id, new Date().toISOString()).changes === 1,
+      );
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      this.remember(key);
+      return true;
+    }
   }
 
   joinThread(channel: string, threadTs: string): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO slack_threads (channel, thread_ts, started_at) VALUES (?, ?, ?)')
-      .run(channel, threadTs, new Date().toISOString());
+    try {
+      this.storage.write('slack_thread', () =>
+        this.db
+          .prepare('INSERT OR IGNORE INTO slack_threads (channel, thread_ts, started_at) VALUES (?, ?, ?)')
+          .run(channel, threadTs, new Date().toISOString()),
+      );
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      this.remember(`thread:${channel}:${threadTs}`);
+    }
   }
 
   inThread(channel: string, threadTs: string): boolean {
-    return (
-      this.db.prepare('SELECT 1 FROM slack_threads WHERE channel = ? AND thread_ts = ?').get(channel, threadTs) !== undefined
-    );
+    if (this.remembered(`thread:${channel}:${threadTs}`)) return true;
+    try {
+      return this.storage.read(
+        'slack_thread',
+        () =>
+          this.db.prepare('SELECT 1 FROM slack_threads WHERE channel = ? AND thread_ts = ?').get(channel, threadTs) !== undefined,
+      );
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      return false;
+    }
   }
 
-  /** Forgets deliveries older than a day: Slack retries within minutes. */
+  /** Forgets deliveries older than a day: Slack retries within minutes. Housekeeping: a storage failure is only logged. */
   pruneDeliveries(olderThan: Date): void {
-    this.db.prepare('DELETE FROM slack_deliveries WHERE received_at < ?').run(olderThan.toISOString());
+    try {
+      this.storage.write('slack_prune', () =>
+        this.db.prepare('DELETE FROM slack_deliveries WHERE received_at < ?').run(olderThan.toISOString()),
+      );
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+    }
+  }
+
+  private remembered(key: string): boolean {
+    const at = this.fallback.get(key);
+    return at !== undefined && Date.now() - at < FALLBACK_TTL_MS;
+  }
+
+  private remember(key: string): void {
+    const now = Date.now();
+    if (this.fallback.size >= FALLBACK_MAX) {
+      for (const [old, at] of this.fallback) if (now - at >= FALLBACK_TTL_MS) this.fallback.delete(old);
+      // Still full of fresh keys: drop the oldest (Map keeps insertion order).
+      while (this.fallback.size >= FALLBACK_MAX) this.fallback.delete(this.fallback.keys().next().value as string);
+    }
+    this.fallback.set(key, now);
   }
 }
