@@ -91,5 +91,7 @@ export async function benchSecrets(): Promise<void> {
   const started = performance.now();
   for (const line of lines) redactSecrets(line);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`\nThroughput: ${Math.round(lines.length / seconds).toLocaleString('en-US')} corpus lines/s (${lines.length} lines).`);
+  console.log(
+    `\nThroughput: ${Math.round(lines.length / seconds).toLocaleString('en-US')} corpus lines/s (${lines.length} lines).`,
+  );
 }

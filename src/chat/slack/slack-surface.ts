@@ -15,6 +15,7 @@ import { registerApprovalActions, registerSuggestedActions } from './listeners/a
 import { registerConversationListeners } from './listeners/mentions-and-messages.ts';
 import { registerSlashCommand } from './listeners/slash-command.ts';
 import { NO_APPROVALS, type ProposalDecisions, type SlackDependencies } from './slack-dependencies.ts';
+import { guardSlackRequests } from './slack-request-guard.ts';
 
 export interface SlackSurface {
   mode: 'http' | 'socket';
@@ -32,7 +33,8 @@ export interface SlackSurface {
 
 /**
  * The Slack surface on @slack/bolt: Socket Mode with SLACK_APP_TOKEN, otherwise Bolt's
- * HTTP receiver (signature and replay-window checks) mounted at /slack/events on PORT.
+ * HTTP receiver mounted at /slack/events on PORT behind a guard (POST only; signature, replay
+ * window and future-dated timestamps checked; malformed bodies refused at once).
  * It only translates between Slack and the conversation service and tool executor.
  */
 export async function createSlackSurface(
@@ -144,7 +146,14 @@ export async function createSlackSurface(
       if (surface !== 'slack' || !channel) return;
       await app.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
     },
-    ...(receiver ? { requestListener: receiver.requestListener } : {}),
+    ...(receiver
+      ? {
+          requestListener: guardSlackRequests(receiver.requestListener, {
+            signingSecret: config.SLACK_SIGNING_SECRET as string,
+            logger,
+          }),
+        }
+      : {}),
     start: async () => {
       if (!receiver) await app.start();
     },
