@@ -137,8 +137,8 @@ export class ConversationService {
 /** "I could not save this conversation: the disk is full (SQLITE_FULL) under DATA_DIR=…" and its read/both variants. */
 function storageSentence(unread: StorageError | undefined, unsaved: StorageError | undefined): string {
   if (unread && unsaved) {
-    const same = unread.message === unsaved.message;
-    return `I could not read this conversation's earlier messages (${unread.message}) nor save this one${same ? '' : ` (${unsaved.message})`}, so I answered without them and will not remember this turn`;
+    const why = unread.message === unsaved.message ? `: ${unread.message}` : ` (${unread.message}; ${unsaved.message})`;
+    return `I could not read this conversation's earlier messages nor save this one${why}, so I answered without them and will not remember this turn`;
   }
   if (unsaved) return `I could not save this conversation: ${unsaved.message}, so I will not remember this turn`;
   return `I could not read this conversation's earlier messages: ${(unread as StorageError).message}, so I answered without them`;

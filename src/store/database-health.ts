@@ -79,13 +79,12 @@ export class DatabaseHealth {
       return `database file replaced: ${file} is no longer the file the assistant opened, and what it saves goes to the old one; restart the assistant to use the new file`;
     }
     const open = this.monitor.openFile();
-    if (open && !open.deleted) {
-      return `database file moved: ${file} no longer exists; the open database is now ${open.path}, and what the assistant saves goes there; move it back, or restart to begin a new database at ${file}`;
+    if (open?.linked) {
+      const where = open.path ? `the open database is now ${open.path}` : 'the open database still exists under another name';
+      return `database file moved: ${file} no longer exists; ${where}, and what the assistant saves goes there; move it back, or restart to begin a new database at ${file}`;
     }
-    const recover = open
-      ? `copy it back while the assistant runs (cp ${open.descriptor} ${file}) and restart, or restart to begin a new database`
-      : 'put it back and restart, or restart to begin a new database';
-    return `database file deleted: ${file} no longer exists; the assistant still holds the deleted file open and what it saves is lost when it stops; ${recover}`;
+    const copy = open ? ` (its content up to the last checkpoint can be copied from ${open.descriptor} before it stops)` : '';
+    return `database file deleted: ${file} no longer exists; the assistant still holds the deleted file open and what it saves is lost when it stops; restart the assistant to begin a new database${copy}`;
   }
 
   private readStatus(now: number): string | undefined {

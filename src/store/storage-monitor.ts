@@ -87,14 +87,15 @@ export class StorageMonitor {
   }
 
   /**
-   * Where the open file is now (Linux): its path if it was moved, and the /proc path it can be
-   * copied from while this process holds it open; undefined when not found.
+   * Where the open file is now (Linux): whether any name still links to it (a move keeps one, a
+   * deletion none), its current path when the kernel knows it, and the /proc path its content
+   * can be read from while this process holds it open; undefined when not found.
    */
-  openFile(): { path: string; deleted: boolean; descriptor: string } | undefined {
+  openFile(): { linked: boolean; path: string | undefined; descriptor: string } | undefined {
     if (!this.identity) return undefined;
     try {
       for (const fd of readdirSync('/proc/self/fd')) {
-        let stats: { dev: number; ino: number };
+        let stats: { dev: number; ino: number; nlink: number };
         try {
           stats = fstatSync(Number(fd));
         } catch {
@@ -102,8 +103,9 @@ export class StorageMonitor {
         }
         if (stats.dev !== this.identity.dev || stats.ino !== this.identity.ino) continue;
         const target = readlinkSync(`/proc/self/fd/${fd}`);
-        const deleted = target.endsWith(' (deleted)');
-        return { path: deleted ? target.slice(0, -' (deleted)'.length) : target, deleted, descriptor: `/proc/${process.pid}/fd/${fd}` };
+        // The kernel marks the name opened as deleted even when another hard link keeps the file: then the path is unknown.
+        const path = target.endsWith(' (deleted)') ? undefined : target;
+        return { linked: stats.nlink > 0, path, descriptor: `/proc/${process.pid}/fd/${fd}` };
       }
     } catch {
       // Not Linux, or /proc not mounted: there is nothing to offer.
