@@ -61,7 +61,7 @@ export interface ConformalCalibratorOptions {
    * often than 1 in n, so a value at or past the top of its history is only 1/(n_eff + 1) rare
    * before the tail beyond it is added. Default false.
    */
-  dependence?: boolean;
+  dependence?: boolean | 'extremal';
   /** Blocks of history before the tail beyond the maximum is trusted fully (weight n/ramp until then); default 0. */
   ramp?: number;
   /** Blocks of history before any surprise is trusted fully (all of it weighted n/trustAll until then); default 0. */
@@ -93,7 +93,9 @@ export class ConformalCalibrator {
   readonly trustAll: number;
   /** Experimental: the early surprise uses the predictive tail. */
   earlyPredictive = false;
-  readonly dependence: boolean;
+  readonly dependence: boolean | 'extremal';
+  /** Extremal index of the history (share of its top values that start a new run), when dependence is 'extremal'. */
+  private theta = 1;
   /** Exponentially weighted mean, variance and lag-one covariance of the block maxima. */
   private mean = 0;
   private variance = 0;
@@ -168,6 +170,7 @@ export class ConformalCalibrator {
 
   /** n, or n·(1 − ρ)/(1 + ρ) when dependence is counted. */
   private effectiveSize(n: number): number {
+    if (this.dependence === 'extremal') return Math.max(1, this.theta * n);
     if (!this.dependence || !(this.variance > 0)) return n;
     const rho = Math.min(0.999, Math.max(0, this.covariance / this.variance));
     return Math.max(1, (n * (1 - rho)) / (1 + rho));
@@ -189,9 +192,29 @@ export class ConformalCalibrator {
     if (x > this.blockMax) this.blockMax = x;
     if (++this.seen % this.block === 0) {
       this.history.push(this.blockMax);
-      if (this.dependence) this.track(this.blockMax);
+      if (this.dependence === 'extremal') this.runs();
+      else if (this.dependence) this.track(this.blockMax);
       this.blockMax = Number.NEGATIVE_INFINITY;
     }
+  }
+
+  /** Runs estimator of the extremal index: clusters of consecutive top-k block maxima over k. */
+  private runs(): void {
+    const h = this.history;
+    const n = h.size;
+    const k = Math.min(n - 1, Math.max(this.minTail, Math.round(this.tailFraction * n)));
+    if (k < 2) return;
+    const u = h.at(n - 1 - k);
+    let exceed = 0;
+    let clusters = 0;
+    let last = -2;
+    for (let i = 0; i < n; i++) {
+      if (h.inOrder(i) <= u) continue;
+      exceed++;
+      if (i > last + 1) clusters++;
+      last = i;
+    }
+    this.theta = exceed > 0 ? clusters / exceed : 1;
   }
 
   /** Updates the weighted moments of the block maxima (weights 1/blocks, at least 1/window). */

@@ -65,7 +65,7 @@ export interface CombinedOptions {
    */
   levelCheck?: 'value' | 'margin' | 'none' | 'recalibrated';
   /** Which calibrators count their history's dependence (ConformalCalibratorOptions.dependence); default 'none'. */
-  dependence?: 'none' | 'level' | 'all';
+  dependence?: 'none' | 'level' | 'all' | 'extremal';
   /** Calibration of the seasonal statistic (default: calibration). */
   seasonalCalibration?: ConformalCalibratorOptions;
   /**
@@ -150,7 +150,7 @@ export class CombinedDetector implements AnomalyDetector {
     const levelCalibration = {
       ...calibration,
       window: options.levelWindow ?? calibration.window,
-      dependence: dependence !== 'none',
+      dependence: dependence === 'extremal' ? ('extremal' as const) : dependence !== 'none',
     };
     const seasonalCalibration = { ...calibration, ...options.seasonalCalibration, dependence: dependence === 'all' };
     this.calibrators = Array.from(
@@ -208,7 +208,10 @@ export class CombinedDetector implements AnomalyDetector {
     for (let i = 0; i < 5; i++)
       stats[i] = i >= checks ? Number.NaN : i < 3 ? Math.abs(zs[i] as number) : i === LEVEL_UP ? up : down;
     if (this.replayOnReady) this.replayIfReady();
-    const early = this.earlyFrom > 0 && this.n < this.probation ? this.earlyFused(checks) : 0;
+    let anyReady = false;
+    for (let i = 0; i < checks; i++) if ((this.calibrators[i] as ConformalCalibrator).ready) anyReady = true;
+    const untilReady = this.earlyUntilReady && !anyReady;
+    const early = this.earlyFrom > 0 && (this.earlyUntilReady ? untilReady : this.n < this.probation) ? this.earlyFused(checks) : 0;
     for (let i = 0; i < checks; i++) {
       const x = stats[i] as number;
       const calibrator = this.calibrators[i] as ConformalCalibrator;
@@ -245,8 +248,10 @@ export class CombinedDetector implements AnomalyDetector {
       this.recentFused.push(fused);
       this.fusedSum += fused;
       const mean = this.fusedSum / this.recentFused.size;
-      if (this.sustainedCalibrator.ready) surprise = Math.max(surprise, this.sustainedCalibrator.surprise(mean));
-      this.sustainedCalibrator.learn(mean);
+      if (!this.sustainAfterReady || this.recentFused.size === this.sustain) {
+        if (this.sustainedCalibrator.ready) surprise = Math.max(surprise, this.sustainedCalibrator.surprise(mean));
+        this.sustainedCalibrator.learn(mean);
+      }
     }
 
     // 5: escalation over the refractory window.
@@ -262,7 +267,13 @@ export class CombinedDetector implements AnomalyDetector {
     // 6: score.
     const warming = this.n <= this.probation;
     let score = warming ? 0 : escalation / (escalation + this.scoreHalf);
-    if (warming && this.earlyFrom > 0) {
+    if (this.earlyUntilReady) {
+      if (untilReady && this.earlyFrom > 0) {
+        const e = Math.max(0, early - this.earlyMax.max());
+        this.earlyMax.push(early);
+        if (!warming) score = e / (e + this.scoreHalf);
+      }
+    } else if (warming && this.earlyFrom > 0) {
       const e = Math.max(0, early - this.earlyMax.max());
       this.earlyMax.push(early);
       if (this.n > this.earlyStart) score = e / (e + this.scoreHalf);
@@ -277,6 +288,8 @@ export class CombinedDetector implements AnomalyDetector {
 
   /** Points before the warm-up scoring starts (its escalation window fills meanwhile). */
   earlyStart = 150;
+  /** Experimental: the early path scores while no calibrator is ready (after probation), the main path after. */
+  earlyUntilReady = false;
 
   /** The fused surprise of the current statistics from calibrators not yet ready (see earlyFrom). */
   private earlyFused(checks: number): number {
