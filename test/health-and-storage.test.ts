@@ -139,7 +139,7 @@ describe('/healthz of npm start', () => {
 
     // Following the advice: copy the content back, then the path is another file than the open one.
     copyFileSync(match?.[1] as string, file);
-    const replaced = await healthUntil(port, (status, database) => database.startsWith('database file replaced'));
+    const replaced = await healthUntil(port, (_status, database) => database.startsWith('database file replaced'));
     expect(replaced.body.checks.database).toBe(
       `database file replaced: ${file} is no longer the file the assistant opened, and what it saves goes to the old one; restart the assistant to use the new file`,
     );

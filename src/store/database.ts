@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors.ts';
-import { startupStorageError } from './storage-errors.ts';
+import { startupStorageError, whyNotWritable } from './storage-errors.ts';
 import { registerStorage, StorageMonitor } from './storage-monitor.ts';
 
 export type Db = Database.Database;
@@ -18,18 +18,10 @@ export function openDatabase(dataDir: string, fileName = 'llmops.db'): Db {
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // EEXIST/ENOTDIR: a file stands where the folder (or one of its parents) should be.
-    const todo =
-      code === 'EEXIST' || code === 'ENOTDIR'
-        ? "DATA_DIR must be a folder, and a file has that name (or a parent's); set DATA_DIR to a folder"
-        : 'create it, make its parent writable by this user, or set DATA_DIR to a writable folder';
     throw new AppError(
       'data_dir_unwritable',
-      `DATA_DIR=${dataDir}: cannot create the data directory (${(error as Error).message}); ${todo}`,
-      {
-        cause: error,
-      },
+      `DATA_DIR=${dataDir}: cannot create the data directory (${(error as Error).message}); ${folderRemedy(dataDir, error)}`,
+      { cause: error },
     );
   }
   const file = join(dataDir, fileName);
@@ -48,6 +40,19 @@ export function openDatabase(dataDir: string, fileName = 'llmops.db'): Db {
     db?.close();
     throw startupStorageError(error, file);
   }
+}
+
+/** What to do when the data folder cannot be created: a file in the way, or the nearest existing parent not writable. */
+function folderRemedy(dataDir: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return "DATA_DIR must be a folder, and a file has that name (or a parent's); set DATA_DIR to a folder";
+  }
+  let parent = dirname(dataDir);
+  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+  const denied = whyNotWritable(parent);
+  if (denied) return `${denied}: set DATA_DIR to a writable folder, or make that one writable`;
+  return 'create it, make its parent writable by this user, or set DATA_DIR to a writable folder';
 }
 
 export interface Migration {

@@ -84,9 +84,9 @@ export function remedy(problem: StorageProblem, file: string, when: 'startup' | 
     case 'busy':
       return `stop the other process using ${file} (another assistant holding it exclusively, a backup, a sqlite3 shell) or set DATA_DIR to another folder`;
     case 'cannot_open': {
-      const denied = folderDenied(dataDir);
+      const denied = whyNotWritable(dataDir);
       return denied
-        ? `DATA_DIR=${dataDir} is not writable by this user (${denied}): make it writable or set DATA_DIR to a writable folder`
+        ? `DATA_DIR=${denied}: make it writable or set DATA_DIR to a writable folder`
         : `check that ${file} is a readable and writable file`;
     }
     case 'deleted':
@@ -131,13 +131,16 @@ export function startupStorageError(error: unknown, file: string): unknown {
   );
 }
 
-/** Why this user cannot write in `dir` (EACCES, EROFS, ENOENT), or undefined when it can. */
-function folderDenied(dir: string): string | undefined {
+/** Why this user cannot write in `dir` ("/srv is on a read-only file system (EROFS)"), or undefined when it can. */
+export function whyNotWritable(dir: string): string | undefined {
   try {
     accessSync(dir, constants.W_OK);
     return undefined;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? 'not writable';
+    const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
+    if (code === 'EROFS') return `${dir} is on a read-only file system (EROFS)`;
+    if (code === 'ENOENT') return `${dir} does not exist (ENOENT)`;
+    return `${dir} is not writable by this user (${code})`;
   }
 }
 
