@@ -1,31 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { redactSecrets } from '../src/security/secret-redactor.ts';
-
-/** One corpus line: a secret of `kind` inside `text`, or `kind: "none"` for a look-alike that must stay unchanged. */
-interface Entry {
-  kind: string;
-  secret?: string;
-  /** A secret split over lines: each piece is in `text`, the whole is not. */
-  pieces?: string[];
-  text: string;
-  /** The disguise or form the line tests (held-out and newer dev lines); older dev lines have none. */
-  form?: string;
-}
-
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
-
-function load(name: string): Entry[] {
-  return readFileSync(new URL(`../test/fixtures/secrets/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Entry);
-}
-
-/** Whether any part of the entry's secret is still in `output`: the secret as written, without invisible characters, or a piece. */
-export function leaks(output: string, entry: Entry): boolean {
-  const candidates = [entry.secret ?? '', (entry.secret ?? '').replace(INVISIBLE, ''), ...(entry.pieces ?? [])];
-  return candidates.some((candidate) => candidate.length >= 6 && output.includes(candidate));
-}
+import { type CorpusEntry as Entry, leaks, loadSecretCorpus as load } from '../test/support/secret-corpus.ts';
 
 interface Score {
   secrets: number;

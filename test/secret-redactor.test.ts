@@ -1,44 +1,42 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactDeepWithFindings, redactSecrets, SECRET_KINDS } from '../src/security/secret-redactor.ts';
+import { Redactor, redactDeep, redactDeepWithFindings, redactSecrets, SECRET_KINDS } from '../src/security/secret-redactor.ts';
+import { leaks, loadSecretCorpus, secretForms } from './support/secret-corpus.ts';
 
-interface CorpusLine {
-  kind: string;
-  secret?: string;
-  text: string;
-}
-
-// Fake but well-formed secrets embedded in realistic log lines and messages, plus ordinary
+// Fake but well-formed secrets embedded in realistic log lines and messages, also disguised
+// (zero-width characters, %XX escapes, base64, a line break inside, prose), plus ordinary
 // LLM-ops log content (vLLM, Kubernetes, Prometheus, request ids, digests, IPs) without secrets.
-const corpus: CorpusLine[] = readFileSync(new URL('./fixtures/secrets/corpus.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as CorpusLine);
+const corpus = loadSecretCorpus();
 
 const secretLines = corpus.filter((line) => line.kind !== 'none');
 const plainLines = corpus.filter((line) => line.kind === 'none');
 
 describe('secret corpus', () => {
-  it('has at least 100 secret lines over at least 15 kinds and 30 lines without secrets', () => {
-    expect(secretLines.length).toBeGreaterThanOrEqual(100);
-    expect(new Set(secretLines.map((line) => line.kind)).size).toBeGreaterThanOrEqual(15);
-    expect(plainLines.length).toBeGreaterThanOrEqual(30);
+  it('has at least 200 secret lines over at least 30 kinds and 60 lines without secrets', () => {
+    expect(secretLines.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(secretLines.map((line) => line.kind)).size).toBeGreaterThanOrEqual(30);
+    expect(plainLines.length).toBeGreaterThanOrEqual(60);
     for (const line of secretLines) {
       expect(line.secret, line.text).toBeTruthy();
-      expect(line.text).toContain(line.secret);
+      for (const piece of line.pieces ?? [line.secret as string]) expect(line.text).toContain(piece);
       expect(SECRET_KINDS).toContain(line.kind);
+    }
+    for (const form of ['prose_or_short_key', 'zero_width', 'url_encoded', 'base64', 'split_lines', 'aws_secret', 'azure_key']) {
+      expect(secretLines.filter((line) => line.form === form).length, form).toBeGreaterThanOrEqual(5);
     }
   });
 });
 
 describe('redactSecrets', () => {
-  it.each(secretLines.map((line) => [line.kind, line] as const))('removes a %s and reports it', (_kind, line) => {
-    const { text, found } = redactSecrets(line.text);
-    expect(text).not.toContain(line.secret);
-    expect(text).toContain(`[REDACTED:${line.kind}]`);
-    expect(found.map((f) => f.kind)).toContain(line.kind);
-    for (const f of found) expect(f.count).toBeGreaterThan(0);
-  });
+  it.each(secretLines.map((line) => [line.kind, line.form ?? 'plain', line] as const))(
+    'removes a %s (%s) and reports it',
+    (_kind, _form, line) => {
+      const { text, found } = redactSecrets(line.text);
+      expect(leaks(text, line), text).toBe(false);
+      expect(text).toContain(`[REDACTED:${line.kind}]`);
+      expect(found.map((f) => f.kind)).toContain(line.kind);
+      for (const f of found) expect(f.count).toBeGreaterThan(0);
+    },
+  );
 
   it.each(plainLines.map((line) => [line.text.slice(0, 60), line] as const))('leaves ordinary content alone: %s', (_t, line) => {
     expect(redactSecrets(line.text)).toEqual({ text: line.text, found: [] });
@@ -56,7 +54,7 @@ describe('redactSecrets', () => {
   it('redacts every secret when the whole corpus is one text, and counts them', () => {
     const all = corpus.map((line) => line.text).join('\n');
     const { text, found } = redactSecrets(all);
-    for (const line of secretLines) expect(text).not.toContain(line.secret);
+    for (const line of secretLines) for (const form of secretForms(line)) expect(text).not.toContain(form);
     for (const line of plainLines) expect(text).toContain(line.text);
     const total = found.reduce((sum, f) => sum + f.count, 0);
     expect(total).toBeGreaterThanOrEqual(secretLines.length);
@@ -207,5 +205,141 @@ describe('redactDeep', () => {
     const out = redactDeep(cyclic);
     expect(out.token).toBe('[REDACTED:github_token]');
     expect(out.self).toBe(out);
+  });
+});
+
+describe('disguised secrets', () => {
+  const openai = `sk-proj-${'Ab3dE5fG7h'.repeat(5)}`;
+
+  it('reads through zero-width characters and soft hyphens, redacting the original span only', () => {
+    for (const invisible of ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD']) {
+      const disguised = `${openai.slice(0, 12)}${invisible}${openai.slice(12)}`;
+      const { text, found } = redactSecrets(`a\u200Bb OPENAI_API_KEY=${disguised} done`);
+      expect(text).toBe('a\u200Bb OPENAI_API_KEY=[REDACTED:openai_api_key] done');
+      expect(found).toEqual([{ kind: 'openai_api_key', count: 1 }]);
+    }
+  });
+
+  it('decodes %XX escapes: a URL-encoded key is redacted in its encoded form, the rest stays encoded', () => {
+    const key = `${'Q2h3Rt+9/zX'.repeat(7)}Ab1+/xyzA==`.slice(-88);
+    const encoded = encodeURIComponent(key);
+    const { text } = redactSecrets(
+      `conn=DefaultEndpointsProtocol%3Dhttps%3BAccountKey%3D${encoded}%3BEndpointSuffix%3Dcore.windows.net`,
+    );
+    expect(text).toBe(
+      'conn=DefaultEndpointsProtocol%3Dhttps%3BAccountKey%3D[REDACTED:azure_storage_key]%3BEndpointSuffix%3Dcore.windows.net',
+    );
+    expect(redactSecrets('GET /search?q=reset%20password%20in%20the%20portal&page=2').found).toEqual([]);
+  });
+
+  it('unwraps base64: a run that decodes to a secret goes as a whole, reported as what it wraps', () => {
+    const wrapped = Buffer.from(openai).toString('base64');
+    expect(redactSecrets(`echo ${wrapped} | base64 -d`)).toEqual({
+      text: 'echo [REDACTED:openai_api_key] | base64 -d',
+      found: [{ kind: 'openai_api_key', count: 1 }],
+    });
+    const urlSafe = Buffer.from(`token=${openai}`).toString('base64url');
+    expect(redactSecrets(`state=${urlSafe}&step=2`).text).toBe('state=[REDACTED:openai_api_key]&step=2');
+    // Base64 of ordinary text, digests and ids stay.
+    for (const plain of [
+      `log ${Buffer.from('the router restarted after the config reload at 10:00').toString('base64')}`,
+      `payload=${Buffer.from('{"model": "llama-3-8b", "replicas": 2}').toString('base64')}`,
+      'sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==',
+    ]) {
+      expect(redactSecrets(plain).text).toBe(plain);
+    }
+  });
+
+  it('joins a token cut over two lines, redacting both parts and counting it once', () => {
+    const cut = 20;
+    const text = `INFO 10:00:01 [client.py:4] key ${openai.slice(0, cut)}\nINFO 10:00:01 [client.py:4] ${openai.slice(cut)} (from env)`;
+    expect(redactSecrets(text)).toEqual({
+      text: 'INFO 10:00:01 [client.py:4] key [REDACTED:openai_api_key]\nINFO 10:00:01 [client.py:4] [REDACTED:openai_api_key] (from env)',
+      found: [{ kind: 'openai_api_key', count: 1 }],
+    });
+    // A whole token at the end of a line and its random-looking rest on the next.
+    const long = `ghp_${'Zx81kLm0Pq'.repeat(4)}`;
+    expect(redactSecrets(`push with ${long}\nR7vT2wQ9xY rejected`).text).toBe(
+      'push with [REDACTED:github_token]\n[REDACTED:github_token] rejected',
+    );
+    // Ordinary words after a token are not taken for its rest.
+    expect(redactSecrets(`push with ${long}\nStarted server`).text).toBe('push with [REDACTED:github_token]\nStarted server');
+  });
+
+  it('joins a token cut between neighbouring log lines of a tool result, listed newest first', () => {
+    const hf = `hf_${'Kq2Wm9Xz4R'.repeat(4)}`;
+    const { value, found } = redactDeepWithFindings({
+      summary: 'two lines',
+      data: [
+        { at: '2025-05-14T10:00:02Z', level: 'ERROR', message: `${hf.slice(14)} for meta-llama/Llama-3.1-8B` },
+        { at: '2025-05-14T10:00:01Z', level: 'ERROR', message: `downloading with token ${hf.slice(0, 14)}` },
+      ],
+    });
+    expect(value.data.map((line) => line.message)).toEqual([
+      '[REDACTED:huggingface_token] for meta-llama/Llama-3.1-8B',
+      'downloading with token [REDACTED:huggingface_token]',
+    ]);
+    expect(found).toEqual([{ kind: 'huggingface_token', count: 1 }]);
+  });
+
+  it('redacts the start of a cut token alone when its rest is not there', () => {
+    expect(redactSecrets('GROQ_KEY_PREFIX gsk_Ab12Cd34Ef').text).toBe('GROQ_KEY_PREFIX [REDACTED:groq_api_key]');
+    // Too long for its shape, or no random body: not a cut token.
+    expect(redactSecrets('id AKIAIOSFODNN7EXAMPLEX').text).toBe('id AKIAIOSFODNN7EXAMPLEX');
+    expect(redactSecrets('pip install hf_transfer').text).toBe('pip install hf_transfer');
+  });
+
+  it('finds passwords and keys written in prose, in Chinese, and after command-line flags', () => {
+    const cases: Array<[string, string]> = [
+      ['my password is hunter2-Xy9!', 'my password is [REDACTED:password]'],
+      ['the db pass is Tr0ub4dor&3.', 'the db pass is [REDACTED:password].'],
+      ['the password for the redis box is r3d1s-Pa55word', 'the password for the redis box is [REDACTED:password]'],
+      ['pw: Wint3r-iS-c0ming, pwd=Ab12!cd34', 'pw: [REDACTED:password], pwd=[REDACTED:password]'],
+      ['我的密码是 Xk82!mq7z，谢谢', '我的密码是 [REDACTED:password]，谢谢'],
+      ['vllm serve llama --api-key tok-4f9a2c', 'vllm serve llama --api-key [REDACTED:generic_secret]'],
+      ["here's the api key Zq8vT2mK9pL4xN7wR1sB", "here's the api key [REDACTED:generic_secret]"],
+    ];
+    for (const [input, expected] of cases) expect(redactSecrets(input).text).toBe(expected);
+    for (const plain of [
+      'please reset your password in the portal',
+      'the password is incorrect, 2 attempts left',
+      'second pass took 1234ms; pass=v1.2.3',
+      'PWD=/home/llmops and password_file=/run/secrets/db',
+      'session token 550e8400-e29b-41d4-a716-446655440000 and trace 4bf92f3577b34da6a3ce929d0e0e4736',
+    ]) {
+      expect(redactSecrets(plain).text).toBe(plain);
+    }
+  });
+
+  it('knows AWS secret access keys and Azure storage keys in env, YAML, JSON, CLI and connection-string forms', () => {
+    const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE12';
+    const azure = `${`${'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq'.repeat(2)}`.slice(0, 86)}==`;
+    for (const text of [
+      `AWS_SECRET_ACCESS_KEY=${aws}`,
+      `aws_secret_access_key = ${aws}`,
+      `{"SecretAccessKey": "${aws}"}`,
+      `aws configure set aws_secret_access_key ${aws}`,
+      `AKIAIOSFODNN7EXAMPLE,${aws}`,
+    ]) {
+      expect(redactSecrets(text).text, text).toContain('[REDACTED:aws_secret_access_key]');
+      expect(redactSecrets(text).text, text).not.toContain(aws);
+    }
+    for (const text of [
+      `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${azure};EndpointSuffix=core.windows.net`,
+      `AZURE_STORAGE_KEY=${azure}`,
+      `storage:\n  account_key: ${azure}`,
+      `{"storageAccountKey": "${azure}"}`,
+      `az storage blob list --account-key ${azure}`,
+    ]) {
+      expect(redactSecrets(text).text, text).toContain('[REDACTED:azure_storage_key]');
+      expect(redactSecrets(text).text, text).not.toContain(azure);
+    }
+  });
+
+  it('applies the same reading to e-mail-free redactors and custom patterns', () => {
+    const redactor = new Redactor({ emails: false, extraPatterns: [/acct-[0-9]{8}/] });
+    const wrapped = Buffer.from('account acct-20251104 owner jane@acme.io').toString('base64');
+    expect(redactor.text(`blob ${wrapped}`).text).toBe('blob [REDACTED:custom_pattern]');
+    expect(redactor.text('owner jane@acme.io').text).toBe('owner jane@acme.io');
   });
 });

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+
+/** One corpus line: a secret of `kind` inside `text`, or `kind: "none"` for a look-alike that must stay unchanged. */
+export interface CorpusEntry {
+  kind: string;
+  secret?: string;
+  /** A secret cut over two lines: each piece is in `text`, the whole `secret` is not. */
+  pieces?: string[];
+  text: string;
+  /** The disguise or form the line tests; the first 134 dev lines have none. */
+  form?: string;
+}
+
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+
+/** `test/fixtures/secrets/<name>`: `corpus.jsonl` (dev) or `held-out.jsonl`. */
+export function loadSecretCorpus(name = 'corpus.jsonl'): CorpusEntry[] {
+  return readFileSync(new URL(`../fixtures/secrets/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as CorpusEntry);
+}
+
+/** What of an entry's secret must never appear: the secret as written, without invisible characters, each piece. */
+export function secretForms(entry: CorpusEntry): string[] {
+  const secret = entry.secret ?? '';
+  return [...new Set([secret, secret.replace(INVISIBLE, ''), ...(entry.pieces ?? [])])].filter((form) => form.length >= 6);
+}
+
+/** Whether any form of the entry's secret is still in `output` (also as it looks inside a JSON string). */
+export function leaks(output: string, entry: CorpusEntry): boolean {
+  return secretForms(entry).some((form) => output.includes(form) || output.includes(JSON.stringify(form).slice(1, -1)));
+}
