@@ -343,3 +343,34 @@ describe('disguised secrets', () => {
     expect(redactor.text('owner jane@acme.io').text).toBe('owner jane@acme.io');
   });
 });
+
+describe('name/value records', () => {
+  it('redacts the value of a record that names a secret, in text and in objects', () => {
+    expect(
+      redactSecrets('env:\n  - name: DB_PASSWORD\n    value: "Xy12!abc"\n  - name: MAX_NUM_SEQS\n    value: "256"').text,
+    ).toBe('env:\n  - name: DB_PASSWORD\n    value: "[REDACTED:password]"\n  - name: MAX_NUM_SEQS\n    value: "256"');
+    const { value, found } = redactDeepWithFindings({
+      env: [
+        { name: 'OPENAI_PROXY_TOKEN', value: 'tok-4f9a2c81bd' },
+        { name: 'TOKENIZER', value: 'meta-llama/Llama-3.1-8B-Instruct' },
+        { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } },
+      ],
+    });
+    expect(value.env[0]?.value).toBe('[REDACTED:generic_secret]');
+    expect(value.env[1]?.value).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(value.env[2]).toEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } });
+    expect(found).toEqual([{ kind: 'generic_secret', count: 1 }]);
+  });
+
+  it('takes a long random value under any name ending in "key", not names, digests or paths', () => {
+    expect(redactSecrets('ACCOUNT_KEY=Zx81kLm0PqR7vTZx81kLm0PqR7vT1234abcd').text).toBe('ACCOUNT_KEY=[REDACTED:generic_secret]');
+    for (const plain of [
+      'object key=runs/2025/05/14/eval-results-final.json',
+      'cache_key: llama-3-8b-instruct-fp16-tp2-maxlen8192',
+      'cache key: sha256-Zx81kLm0PqR7vTZx81kLm0PqR7vT1234abcd',
+      'idempotency_key=3f2504e04f8911d39a0c0305e82c3301',
+    ]) {
+      expect(redactSecrets(plain).text).toBe(plain);
+    }
+  });
+});

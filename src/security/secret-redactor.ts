@@ -211,8 +211,11 @@ export class Redactor {
     if (!isPlainObject(value)) return value;
     const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
     seen.set(value, copy);
+    const named = recordName(value);
     for (const [k, v] of Object.entries(value)) {
-      copy[k] = this.walk(v, `${field}.${k}`, k, leaves, seen, (text) => {
+      // In a name/value record ({name: "DB_PASSWORD", value: "…"}) the value is under the name it gives.
+      const key = named !== undefined && /^value$/i.test(k) ? named : k;
+      copy[k] = this.walk(v, `${field}.${k}`, key, leaves, seen, (text) => {
         copy[k] = text;
       });
     }
@@ -235,6 +238,12 @@ function findings(analyses: readonly Analysis[]): RedactionFinding[] {
   const total = new Map<string, number>();
   for (const analysis of analyses) for (const [kind, count] of analysis.counts) total.set(kind, (total.get(kind) ?? 0) + count);
   return [...total].map(([kind, count]) => ({ kind, count }));
+}
+
+/** The secret-like name a name/value record gives its value (Kubernetes and ECS env entries, settings APIs). */
+function recordName(record: Record<string, unknown>): string | undefined {
+  const name = record.name ?? record.Name ?? record.key ?? record.Key;
+  return typeof name === 'string' && SECRET_KEY_RE.test(name) ? name : undefined;
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {

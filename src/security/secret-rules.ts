@@ -48,6 +48,8 @@ const PATH = /^\.{0,2}\/[\w.-]+\//;
 const LOCATION = /^(?:[~.]{0,2}\/|[A-Za-z]:\\|[a-z][a-z0-9+.-]{1,20}:\/\/)/i;
 /** A measured quantity, version, date or time: `1234ms`, `97.5%`, `v1.2.3`, `2025-05-14`, `10:00:01`. */
 const QUANTITY = /^(?:[+-]?\d+(?:[.,]\d+)?[a-z%]{0,5}|v?\d+(?:\.\d+){1,3}[a-z0-9-]*|\d{1,4}(?:[-/:.]\d{1,4}){1,3}[tz0-9:.+-]*)$/i;
+/** A digest named by its algorithm (`sha256-…`, `md5:…`): an integrity check, not a credential. */
+const DIGEST_PREFIX = /^(?:sha\d*|md5|blake\d*|xxh\d*|crc\d*)[-:_]/i;
 const HEX_OR_UUID = /^(?:[0-9a-f]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export function isPlaceholder(value: string): boolean {
@@ -102,6 +104,16 @@ function looksLikeBareSecret(value: string): boolean {
   return classes >= 2 && /[0-9]/.test(value) && entropy(value) >= 3.5;
 }
 
+/**
+ * A long random value (≥ 24 random bytes as base64 or base64url) under a name that only says
+ * "key" (account_key, STORAGE_KEY, primaryKey): not a hex digest, UUID, path or file name.
+ */
+function looksLikeLongRandom(value: string): boolean {
+  if (value.length < 32 || HEX_OR_UUID.test(value) || LOCATION.test(value) || DIGEST_PREFIX.test(value)) return false;
+  // Random base64 has all three classes; names built from words and numbers rarely have capitals.
+  return /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value) && entropy(value) >= 4;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Key names that announce a secret in `key=value`, `key: value` and JSON `"key": "value"` form.
 // The name must END with one of these words: `DB_PASSWORD`, `clientSecret`, `x-api-key`,
@@ -145,9 +157,17 @@ function acceptKeyValue(loose: boolean) {
 /** Azure storage account keys are 64 random bytes: 86 base64 characters and `==`. */
 const AZURE_KEY_SHAPE = /^[A-Za-z0-9+/]{86}==$/;
 
+/** AWS secret access key names: aws_secret_access_key, AWS_SECRET_KEY, SecretAccessKey, secret-access-key. */
+const AWS_SECRET_NAME = /aws[_. -]?secret|secret[_. -]?access[_. -]?key/i;
+const AWS_SECRET_SHAPE = /^[A-Za-z0-9/+]{40}$/;
+
 /** A secret-named key's kind, refined by the value's shape where that is unambiguous. */
-const keyValueKind = (groups: Groups, secret: string): string =>
-  AZURE_KEY_SHAPE.test(secret) ? 'azure_storage_key' : keyKind(groups.key ?? '');
+const keyValueKind = (groups: Groups, secret: string): string => {
+  const key = `${groups.kp ?? ''}${groups.key ?? ''}`;
+  if (AZURE_KEY_SHAPE.test(secret)) return 'azure_storage_key';
+  if (AWS_SECRET_NAME.test(key) && AWS_SECRET_SHAPE.test(secret)) return 'aws_secret_access_key';
+  return keyKind(groups.key ?? '');
+};
 
 /** Characters of an unquoted value: stops at whitespace, quotes, separators and closing brackets. */
 const BARE_VALUE = String.raw`(?:\$\{[^}\s]{1,200}\}|[^\s"'\`,;&|)}\]<>]{1,512})`;
@@ -419,6 +439,29 @@ export const RULES: readonly Rule[] = [
     kind: keyValueKind,
     pattern: re(String.raw`(?<pre>${BARE_KEY}:(?!//)[ \t]*)(?<secret>${NOT_FOUND_YET}${BARE_VALUE})`, 'gi'),
     accept: acceptKeyValue(true),
+  },
+  // Name/value records that name a secret: Kubernetes and ECS env lists (`- name: DB_PASSWORD` then
+  // `value: …`, `{"name": "OPENAI_API_KEY", "value": "…"}`), key/value settings APIs. A name that
+  // only ends in "key" (`AZURE_STORAGE_ACCOUNT_KEY`) needs a long random value.
+  {
+    kind: keyValueKind,
+    pattern: re(
+      String.raw`(?<pre>(?<![A-Za-z0-9_])["']?(?:name|key)["']?\s*[:=]\s*["']?(?<kp>[A-Za-z0-9_.-]{0,40}?)(?<key>${SECRET_KEYWORD}|key)["']?[ \t]*(?:,|\r?\n)[ \t]*(?:-[ \t]+)?["']?value["']?\s*[:=][ \t]*(?<q>["'])?)(?<secret>${NOT_FOUND_YET}${BARE_VALUE})`,
+      'gi',
+    ),
+    accept: (secret, g) => {
+      const key = `${g.kp ?? ''}${g.key ?? ''}`;
+      return SECRET_KEY_RE.test(key) ? acceptUnderKey(key, secret, false) : looksLikeLongRandom(secret);
+    },
+  },
+  // Long random values under any name ending in "key": ACCOUNT_KEY=…, "primaryKey": "…", license_key: ….
+  {
+    kind: keyValueKind,
+    pattern: re(
+      String.raw`(?<pre>(?<key>key)(?<=(?<![A-Za-z0-9"'\\])(?<kp>[A-Za-z0-9_.-]{0,40})key)\\?["']?\s*(?:[:=]|=>)\s*\\?["']?)(?<secret>${NOT_FOUND_YET}[A-Za-z0-9_+/=-]{32,512})(?![A-Za-z0-9_+/=.-])`,
+      'gi',
+    ),
+    accept: looksLikeLongRandom,
   },
   // Command-line flags with the value after a space: --api-key X, --token X, -password X, --db-pass X.
   {
