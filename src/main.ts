@@ -16,6 +16,7 @@ import { alertmanagerRoute } from './incidents/alertmanager-route.ts';
 import { IncidentRepository } from './incidents/incident-repository.ts';
 import { IncidentService } from './incidents/incident-service.ts';
 import { createLogger } from './observability/logger.ts';
+import { Redactor } from './security/secret-redactor.ts';
 import { ChangeEventRepository } from './store/change-event-repository.ts';
 
 /**
@@ -56,6 +57,9 @@ async function main(): Promise<void> {
         : new TerminalIncidentChannel(assistant.conversation, logger, interactive ? process.stdout : undefined),
     logger,
     changes: new ChangeEventRepository(assistant.db),
+    // Alert texts are posted to Slack and read by the model: secrets (and REDACT_PATTERNS) go first.
+    redactor: new Redactor({ emails: false, extraPatterns: config.REDACT_PATTERNS }),
+    metrics: assistant.metrics,
   });
   const server = createHttpServer({
     routes: {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../observability/logger.ts';
+import type { AssistantMetrics } from '../observability/metrics.ts';
+import { Redactor } from '../security/secret-redactor.ts';
 import type { ChangeEventRepository } from '../store/change-event-repository.ts';
 import type { AlertmanagerPayload } from './alertmanager-payload.ts';
 import type { IncidentRepository } from './incident-repository.ts';
@@ -32,18 +34,50 @@ export class IncidentService {
       now?: () => Date;
       /** Where firing alerts are recorded as change events, for root-cause analysis to read. */
       changes?: ChangeEventRepository;
+      /** Redacts secrets in labels and annotations before anything is posted or recorded (default: secrets, not e-mails). */
+      redactor?: Redactor;
+      /** Counts those redactions in `llmops_redactions_total{where="alert"}`. */
+      metrics?: Pick<AssistantMetrics, 'redactions'>;
     },
-  ) {}
+  ) {
+    this.redactor = options.redactor ?? new Redactor({ emails: false });
+  }
+
+  private readonly redactor: Redactor;
 
   /** Handles one notification; notifications of one group are processed in arrival order. */
   receive(payload: AlertmanagerPayload): Promise<IncidentAction> {
+    const safe = this.withoutSecrets(payload);
     const previous = this.queues.get(payload.groupKey) ?? Promise.resolve();
-    const next = previous.then(() => this.process(payload));
+    const next = previous.then(() => this.process(safe));
     const settled = next.catch((error: unknown) =>
       this.options.logger.error({ err: error, group: payload.groupKey }, 'incident handling failed'),
     );
     this.queues.set(payload.groupKey, settled);
     return next;
+  }
+
+  /**
+   * The notification with secrets in its labels and annotations replaced by markers, counted
+   * where they entered. Alert texts are posted to a channel and recorded as change events that
+   * the model reads, so nothing downstream sees the originals. The group key and fingerprints
+   * (identities, never shown) stay as sent.
+   */
+  private withoutSecrets(payload: AlertmanagerPayload): AlertmanagerPayload {
+    const { value, found } = this.redactor.deep({
+      groupLabels: payload.groupLabels,
+      commonLabels: payload.commonLabels,
+      commonAnnotations: payload.commonAnnotations,
+      alerts: payload.alerts.map((alert) => ({ labels: alert.labels, annotations: alert.annotations })),
+    });
+    for (const { kind, count } of found) this.options.metrics?.redactions.inc({ kind, where: 'alert' }, count);
+    return {
+      ...payload,
+      groupLabels: value.groupLabels,
+      commonLabels: value.commonLabels,
+      commonAnnotations: value.commonAnnotations,
+      alerts: payload.alerts.map((alert, index) => ({ ...alert, ...value.alerts[index] })),
+    };
   }
 
   /** Each alert once, at the time it started: another system's alert can name the cause (a dependency, a GPU). */
