@@ -383,6 +383,23 @@ describe('a database that cannot take a turn (SQLITE_FULL through max_page_count
     expect(again).toMatchObject({ kind: 'answer', text: normal.text });
     expect(assistant.threads.recent('full', 10).length).toBeGreaterThanOrEqual(2);
   });
+  it('a turn whose model failed says both what failed and that it could not be remembered', async () => {
+    assistant = await testAssistant({ OPENAI_BASE_URL: 'http://127.0.0.1:59999/v1' });
+    const pages = assistant.db.pragma('page_count', { simple: true }) as number;
+    assistant.db.pragma(`max_page_count = ${pages}`);
+    const reply = await assistant.conversation.handle({
+      surface: 'test',
+      threadId: 't',
+      userId: 'u',
+      text: `status of mistral-7b ${'please '.repeat(1000)}`,
+    });
+    expect(reply.kind).toBe('failed');
+    expect(reply.text).toMatch(
+      new RegExp(
+        `^Sorry, I could not finish that: The language model .* could not be reached .*\\n\\(Also, I could not save this conversation: the disk is full \\(SQLITE_FULL\\) under DATA_DIR=${assistant.dataDir}, so I will not remember this turn\\.\\)$`,
+      ),
+    );
+  });
 });
 
 describe('a corrupt page met at run time', () => {
