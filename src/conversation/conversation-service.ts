@@ -19,7 +19,10 @@ export interface IncomingMessage {
 }
 
 export interface Reply {
-  /** `answer` from the agent, `rejected` for input not taken, `failed` when the agent could not finish. */
+  /**
+   * `answer` from the agent, `rejected` for input not taken, `failed` when the agent could not
+   * finish or the turn could not be stored (the text then says so, and gives the answer).
+   */
   kind: 'answer' | 'rejected' | 'failed';
   text: string;
   toolRuns: ToolRun[];
@@ -88,10 +91,9 @@ export class ConversationService {
       // Keep the question and the failure in memory, so a follow-up ("try again") has context.
       const unsaved = this.store(message, [new HumanMessage(text), new AIMessage(reply)]);
       metrics.turns.inc({ surface: message.surface, outcome: 'failed' });
-      const problem = unsaved ?? unread;
       return {
         kind: 'failed',
-        text: problem ? `${reply}\n(Also, ${storageSentence(unread, unsaved)}.)` : reply,
+        text: unsaved || unread ? `${reply}\n(Also, ${storageSentence(unread, unsaved)}.)` : reply,
         toolRuns: [],
       };
     }

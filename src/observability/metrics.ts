@@ -36,7 +36,7 @@ export class AssistantMetrics {
 
   readonly turns = new Counter({
     name: 'llmops_conversation_turns_total',
-    help: 'Conversation turns handled, by surface and outcome',
+    help: 'Conversation turns handled, by surface and outcome (answer, unsaved: answered but not stored, failed, rejected)',
     labelNames: ['surface', 'outcome'] as const,
     registers: [this.registry],
   });
