@@ -23,10 +23,12 @@ const DEFAULT_METRICS: MetricKind[] = [
 ];
 /** Metrics the multivariate detector looks at together. */
 const JOINT_METRICS: MetricKind[] = ['e2e_latency', 'queue_depth', 'kv_cache_usage', 'error_rate'];
-/** History before the range that the streaming detectors learn from: two days (the daily rhythm) and at least their 600-point warm-up. */
+/** History before the range that the streaming detectors learn from: two days (the daily rhythm) and at least 720 points, past their warm-up (their calibrators answer from about 430 points). */
 const WARM_UP_MS = 2 * 86_400_000;
 const WARM_UP_POINTS = 720;
 const MAX_POINTS = 600;
+/** Anomalies listed in the answer; beyond that it lists the strongest and says how many there are. */
+const MAX_LISTED = 10;
 
 interface Found extends AnomalyInterval {
   deployment: string;
@@ -112,11 +114,17 @@ export default (services: ToolServices) =>
           `${top.deployment}-${top.kind}-anomalies`,
         );
       }
-      const lines = found.slice(0, 6).map((f) => `• ${describe(f)}`);
-      for (const j of joint.slice(0, 3)) lines.push(`• ${j}`);
+      // The count said is the count listed: every anomaly up to MAX_LISTED, else the strongest ones, said so.
+      const lines = [...found.map((f) => `• ${describe(f)}`), ...joint.map((j) => `• ${j}`)];
+      const total = lines.length;
+      const shown = lines.slice(0, MAX_LISTED);
+      const headline =
+        total > shown.length
+          ? `The ${shown.length} strongest of ${total} anomalies in ${where} over ${range.label} (all of them in the data):`
+          : `${total} anomal${total === 1 ? 'y' : 'ies'} in ${where} over ${range.label}:`;
       return {
         status: 'ok',
-        summary: `${found.length + joint.length} anomal${found.length + joint.length === 1 ? 'y' : 'ies'} in ${where} over ${range.label}:\n${lines.join('\n')}${chart ? `\nChart: ${chart}` : ''}`,
+        summary: `${headline}\n${shown.join('\n')}${chart ? `\nChart: ${chart}` : ''}`,
         data: { intervals: found, joint, chart, checked },
       };
     },
