@@ -374,3 +374,45 @@ describe('name/value records', () => {
     }
   });
 });
+
+describe('secrets spread over lines', () => {
+  const pem = [
+    '-----BEGIN RSA PRIVATE KEY-----',
+    'MIIEowIBAAKCAQEAx9Kq3vTz8bW1mN0pL5rS2uV4yX6zA8cE0gI2kM4oQ6sU8wY0',
+    'aC2eG4iK6mO8qS0uW2yA4cE6gI8kM0oQ2sU4wY6aC8eG0iK2mO4qS6uW8yA0cE2g',
+    '-----END RSA PRIVATE KEY-----',
+  ];
+
+  it('redacts a PEM block whose lines are separate log lines, listed newest first, counted once', () => {
+    const newestFirst = [...pem].reverse().map((message, i) => ({ at: `10:00:0${i}`, message }));
+    const { value, found } = redactDeepWithFindings({ data: newestFirst });
+    const shown = JSON.stringify(value);
+    for (const line of pem.slice(1, 3)) expect(shown).not.toContain(line);
+    expect(value.data.map((line) => line.at)).toEqual(newestFirst.map((line) => line.at));
+    expect(found).toEqual([{ kind: 'private_key', count: 1 }]);
+  });
+
+  it('redacts a PEM block in a text whose lines are listed newest first', () => {
+    const text = [...pem]
+      .reverse()
+      .map((line) => `• ERROR 10:00:01 [app.py:1] ${line}`)
+      .join('\n');
+    const out = redactSecrets(text).text;
+    for (const line of pem.slice(1, 3)) expect(out).not.toContain(line);
+  });
+
+  it('pairs a name/value record whose lines are separate records, in either order', () => {
+    for (const messages of [
+      ['  - name: DB_PASSWORD', '    value: "Xy12!abc"'],
+      ['    value: "Xy12!abc"', '  - name: DB_PASSWORD'],
+    ]) {
+      const { value } = redactDeepWithFindings({ data: messages.map((message) => ({ message })) });
+      expect(JSON.stringify(value)).not.toContain('Xy12!abc');
+    }
+    // Unrelated neighbouring records stay as they are.
+    const plain = {
+      data: ['  - name: MAX_NUM_SEQS', '    value: "256"', 'password: must be 8 characters'].map((message) => ({ message })),
+    };
+    expect(redactDeep(plain)).toEqual(plain);
+  });
+});

@@ -15,6 +15,7 @@ import {
   acceptUnderKey,
   EMAIL_RULE,
   keyKind,
+  MASK,
   NON_SECRET_KEY_RE,
   RULES,
   type Rule,
@@ -82,6 +83,7 @@ export class Redactor {
   /** Replaces every secret in `text` by its marker and reports how many of each kind were found. */
   text(text: string): RedactionResult {
     const analysis = this.analyse(text, 0);
+    this.scanAcrossLines([analysis]);
     this.joinSplitTokens([analysis]);
     return { text: render(analysis), found: findings([analysis]) };
   }
@@ -102,7 +104,10 @@ export class Redactor {
     const out = this.walk(value, '', undefined, leaves, new WeakMap(), () => undefined) as T;
     const groups = new Map<string, Analysis[]>();
     for (const leaf of leaves) groups.set(leaf.field, [...(groups.get(leaf.field) ?? []), leaf.analysis]);
-    for (const group of groups.values()) this.joinSplitTokens(group);
+    for (const group of groups.values()) {
+      this.scanAcrossLines(group);
+      this.joinSplitTokens(group);
+    }
     for (const leaf of leaves) leaf.set(render(leaf.analysis));
     return { value: out, found: findings(leaves.map((leaf) => leaf.analysis)) };
   }
@@ -159,16 +164,56 @@ export class Redactor {
     return { text: value, masked: maskSpans(value, [span]), spans: [span], counts: new Map([[kind, 1]]) };
   }
 
+  /**
+   * Secrets spread over several lines (a PEM block, a name/value record, a key on one line and its
+   * value on the next) when those lines are separate strings of one field (log lines of a tool
+   * result) or listed newest first: the lines are read joined in their order and in reverse.
+   * A secret found across lines is redacted in each line it covers and counted once.
+   */
+  private scanAcrossLines(analyses: Analysis[]): void {
+    const lineCount = analyses.reduce((sum, analysis) => sum + analysis.text.split('\n').length, 0);
+    const orders: Array<'forward' | 'reverse'> = [];
+    if (analyses.length > 1) orders.push('forward');
+    if (lineCount > 1) orders.push('reverse');
+    for (const order of orders) {
+      const lines = linesOf(analyses);
+      if (order === 'reverse') lines.reverse();
+      const starts: number[] = [];
+      let joined = '';
+      for (const line of lines) {
+        starts.push(joined.length);
+        joined += `${line.text}\n`;
+      }
+      // Read as written (what one line alone showed may be the start of a longer find); only finds that add something count.
+      for (const span of scanRules(joined, this.rules).spans) {
+        const parts: Array<{ owner: Analysis; local: Span }> = [];
+        lines.forEach((line, i) => {
+          const start = starts[i] as number;
+          const from = Math.max(span.start, start);
+          const to = Math.min(span.end, start + line.text.length);
+          if (from < to) {
+            const local = { start: line.offset + from - start, end: line.offset + to - start, kind: span.kind };
+            parts.push({ owner: analyses[line.owner] as Analysis, local });
+          }
+        });
+        const adds = parts.some(({ owner, local }) => [...owner.masked.slice(local.start, local.end)].some((c) => c !== MASK));
+        if (!adds) continue;
+        const extends_ = parts.some(({ owner, local }) =>
+          owner.spans.some((known) => known.kind === span.kind && known.start < local.end && local.start < known.end),
+        );
+        const first = parts[0]?.owner as Analysis;
+        if (!extends_) first.counts.set(span.kind, (first.counts.get(span.kind) ?? 0) + 1);
+        for (const { owner, local } of parts) {
+          owner.spans.push(local);
+          owner.masked = maskSpans(owner.masked, [local]);
+        }
+      }
+    }
+  }
+
   /** Tokens cut by line breaks, within and between the given strings (in order): each part redacted, counted once. */
   private joinSplitTokens(analyses: Analysis[]): void {
-    const lines: Line[] = [];
-    analyses.forEach((analysis, owner) => {
-      let offset = 0;
-      for (const text of analysis.text.split('\n')) {
-        lines.push({ text, masked: analysis.masked.slice(offset, offset + text.length), owner, offset });
-        offset += text.length + 1;
-      }
-    });
+    const lines = linesOf(analyses);
     const complete = (candidate: string) => scanRules(candidate, this.rules).spans.find((span) => span.start === 0);
     for (const token of findSplitTokens(lines, complete)) {
       const first = analyses[token.parts[0]?.owner ?? 0] as Analysis;
@@ -228,6 +273,19 @@ interface Leaf {
   field: string;
   analysis: Analysis;
   set: (text: string) => void;
+}
+
+/** Every line of the given strings, in order, as written and as masked so far. */
+function linesOf(analyses: readonly Analysis[]): Line[] {
+  const lines: Line[] = [];
+  analyses.forEach((analysis, owner) => {
+    let offset = 0;
+    for (const text of analysis.text.split('\n')) {
+      lines.push({ text, masked: analysis.masked.slice(offset, offset + text.length), owner, offset });
+      offset += text.length + 1;
+    }
+  });
+  return lines;
 }
 
 function render(analysis: Analysis): string {

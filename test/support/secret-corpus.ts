@@ -21,10 +21,17 @@ export function loadSecretCorpus(name = 'corpus.jsonl'): CorpusEntry[] {
     .map((line) => JSON.parse(line) as CorpusEntry);
 }
 
-/** What of an entry's secret must never appear: the secret as written, without invisible characters, each piece. */
+/**
+ * What of an entry's secret must never appear: the secret as written, without invisible
+ * characters, each piece of a cut token, and each line of a multi-line secret (a PEM block's
+ * body, not its BEGIN/END armour), since lines may be shown apart.
+ */
 export function secretForms(entry: CorpusEntry): string[] {
   const secret = entry.secret ?? '';
-  return [...new Set([secret, secret.replace(INVISIBLE, ''), ...(entry.pieces ?? [])])].filter((form) => form.length >= 6);
+  const lines = secret.includes('\n') ? secret.split('\n').filter((line) => !/^-----(?:BEGIN|END) /.test(line)) : [];
+  return [...new Set([secret, secret.replace(INVISIBLE, ''), ...(entry.pieces ?? []), ...lines])].filter(
+    (form) => form.length >= 6,
+  );
 }
 
 /** Whether any form of the entry's secret is still in `output` (also as it looks inside a JSON string). */
