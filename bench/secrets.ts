@@ -49,6 +49,7 @@ export async function benchSecrets(): Promise<void> {
   for (const [name, file] of [
     ['dev', 'corpus.jsonl'],
     ['held-out', 'held-out.jsonl'],
+    ['held-out-2', 'held-out-2.jsonl'],
   ] as const) {
     const scores = score(load(file));
     const forms = [...scores.keys()].filter((k) => k !== 'ALL').sort();

@@ -190,8 +190,8 @@ const AWS_SECRET = `(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[
 
 /** A password word on its own: password, passwd, passphrase, passcode, pass, pwd, pw. */
 const PASSWORD_WORD = `(?<![A-Za-z0-9_])(?:pass(?:word|wd|phrase|code)?|pwd|pw)`;
-/** Words that name a secret in prose (not "key" alone, nor "tokens"). */
-const SECRET_WORD = `(?<![A-Za-z0-9_])(?:(?:api|access|secret|private|auth|signing|license|master|encryption|account|storage|service|client|bot|app)[ _-]?key|api[ _-]?token|access[ _-]?token|apikey|token|secret|credentials?)`;
+/** Words that name a secret in prose or a dotted property name (`fs.s3a.secret.key`); not "key" alone, nor "tokens". */
+const SECRET_WORD = `(?<![A-Za-z0-9_])(?:(?:api|access|secret|private|auth|signing|license|master|encryption|account|storage|service|client|bot|app)[ ._-]?key|api[ ._-]?token|access[ ._-]?token|apikey|token|secret|credentials?)`;
 /** What the secret is for: "for the redis box", "of admin", "to the staging db" (up to three words). */
 const QUALIFIER = String.raw`(?:\s+(?:for|of|to|on|at|in)\s+(?:(?:the|my|our|your|an?)\s+)?[\w.@:/-]{1,40}(?:\s+[\w.@:/-]{1,40}){0,2}?)?`;
 /** "is", "was", "is now", "is set to", ":", "=", ":=", "=>", "->". */
@@ -454,6 +454,16 @@ export const RULES: readonly Rule[] = [
       return SECRET_KEY_RE.test(key) ? acceptUnderKey(key, secret, false) : looksLikeLongRandom(secret);
     },
   },
+  // A storage-account-shaped key (86 base64 + ==) in the value field of a key record, as
+  // `az storage account keys list` prints them: {"keyName": "key1", …, "value": "…=="}.
+  {
+    kind: 'azure_storage_key',
+    pattern: re(
+      String.raw`(?<pre>(?<![A-Za-z0-9])value\\?["']?\s*[:=]\s*\\?["']?)(?<secret>${NOT_FOUND_YET}[A-Za-z0-9+/]{86}==)(?![A-Za-z0-9+/=])`,
+      'gi',
+    ),
+    accept: (secret) => looksLikeLongRandom(secret),
+  },
   // Long random values under any name ending in "key": ACCOUNT_KEY=…, "primaryKey": "…", license_key: ….
   {
     kind: keyValueKind,
@@ -491,11 +501,11 @@ export const RULES: readonly Rule[] = [
     ),
     accept: looksLikeProsePassword,
   },
-  // Random-looking strings stated to be a secret: "the api key for prod is …", "token was …".
+  // Random-looking strings stated to be a secret: "the api key for prod is …", "token was …", "signing key: …".
   {
     kind: 'generic_secret',
     pattern: re(
-      String.raw`(?<pre>${SECRET_WORD}${QUALIFIER}\s+(?:is|was|are)\s+["'\`]?)(?<secret>${NOT_FOUND_YET}[A-Za-z0-9_+/=.-]{8,512})(?![A-Za-z0-9_+/=.-])`,
+      String.raw`(?<pre>${SECRET_WORD}${QUALIFIER}(?:\s+(?:is|was|are)\s+|[ \t]*[:=][ \t]*)["'\`]?)(?<secret>${NOT_FOUND_YET}[A-Za-z0-9_+/=.-]{8,512})(?![A-Za-z0-9_+/=.-])`,
       'gi',
     ),
     accept: (secret) => looksLikeSecretValue(secret) && !LOCATION.test(secret),
