@@ -34,7 +34,7 @@ export function liveCapacity(deployment: FidelityDeployment, seed = 1, faults: r
   let first: number | undefined;
   let last = 0;
   const seconds = 300;
-  runVirtualLoad({ deployment, rate: 1000, warmUpSeconds: 60, seconds, intervalSeconds: seconds, seed }, (metrics) => {
+  runVirtualLoad({ deployment, rate: 1000, warmUpSeconds: 60, seconds, intervalSeconds: seconds, seed, faults }, (metrics) => {
     const completed = completedRequests(metrics);
     first ??= completed;
     last = completed;

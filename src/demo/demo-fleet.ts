@@ -9,9 +9,9 @@ import { type FleetDescription, fleetFilePath } from './fleet-file.ts';
 import { type PlannedDeployment, planFleet } from './fleet-plan.ts';
 import { type BackfillOptions, backfillHistory } from './history-backfill.ts';
 import { targetGroups, writePrometheusTargets } from './prometheus-targets.ts';
+import { type FleetServer, type ServerHost, WorkerHost } from './server-host.ts';
 import { ServerLog } from './server-log.ts';
 import type { ServerConfig } from './serving-model.ts';
-import { SimulatedServer } from './simulated-server.ts';
 import { TrafficGenerator } from './traffic-generator.ts';
 
 /** One deployment of the demo fleet: what it serves, where, on what, and its usual traffic. */
@@ -65,7 +65,7 @@ export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
 export interface FleetMember {
   deployment: DemoDeployment;
   /** The replicas this process simulates; empty once the local runtime serves the deployment. */
-  servers: SimulatedServer[];
+  servers: FleetServer[];
   /** The replicas' stable URLs (one slot each), in replica order. */
   urls: string[];
   log: ServerLog;
@@ -79,10 +79,12 @@ export interface FleetMember {
  * deployments it started itself and hands what the local runtime deployed back to the runtime,
  * so a restart brings back the versions, settings and ports that ran before. Whenever the
  * fleet changes, `DATA_DIR/demo/fleet.json` (for other processes) and
- * `DATA_DIR/demo/prometheus-targets.json` (for Prometheus) are rewritten.
+ * `DATA_DIR/demo/prometheus-targets.json` (for Prometheus) are rewritten. The simulated servers
+ * run on a worker thread, so the assistant's own work never delays their engine steps.
  */
 export class DemoFleet {
   readonly members: FleetMember[] = [];
+  private readonly host: ServerHost;
 
   constructor(
     private readonly options: {
@@ -98,8 +100,12 @@ export class DemoFleet {
       slots: ReplicaSlots;
       /** Runs again what the history says the local runtime deployed. */
       runtime: Pick<DeploymentBackend, 'deploy'>;
+      /** Where the simulated servers run; a worker thread of their own by default. */
+      host?: ServerHost;
     },
-  ) {}
+  ) {
+    this.host = options.host ?? new WorkerHost(options.logger);
+  }
 
   logPath(name: string): string {
     return join(this.options.dataDir, 'demo', 'logs', `${name}.log`);
@@ -133,6 +139,7 @@ export class DemoFleet {
       member.traffic.stop();
       for (const server of member.servers) await server.stop();
     }
+    await this.host.close();
   }
 
   /**
@@ -208,12 +215,10 @@ export class DemoFleet {
       return this.member(deployment, [], result.urls);
     }
     const log = new ServerLog(this.logPath(name));
-    const servers: SimulatedServer[] = [];
+    const servers: FleetServer[] = [];
     for (let index = 0; index < replicas; index++) {
       const seed = deriveSeed(this.options.seed, index === 0 ? name : `${name}#${index}`);
-      const server = new SimulatedServer({ ...deployment, seed, log });
-      await server.start(await this.options.slots.backendPort());
-      servers.push(server);
+      servers.push(await this.host.start({ ...deployment, seed, logPath: log.path }, await this.options.slots.backendPort()));
     }
     const urls = await this.options.slots.serve(
       name,
@@ -223,7 +228,7 @@ export class DemoFleet {
     return this.member(deployment, servers, urls, log);
   }
 
-  private member(deployment: DemoDeployment, servers: SimulatedServer[], urls: string[], log?: ServerLog): FleetMember {
+  private member(deployment: DemoDeployment, servers: FleetServer[], urls: string[], log?: ServerLog): FleetMember {
     const partial: Partial<FleetMember> = {
       deployment,
       servers,

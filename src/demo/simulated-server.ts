@@ -18,6 +18,8 @@ export interface SimulatedServerOptions extends ServerConfig {
   log?: ServerLog | undefined;
   /** The engine's time: real by default; a virtual clock runs the same engine without waiting (tests, benches). */
   clock?: EngineClock | undefined;
+  /** Told the active faults whenever they change (injected, cleared or expired). */
+  onFaultsChanged?: ((faults: FaultName[]) => void) | undefined;
 }
 
 /** Tokens per whitespace-separated word of a prompt, as the server counts them. */
@@ -182,6 +184,7 @@ export class SimulatedServer {
     const timer = durationMs ? this.clock.setTimeout(() => this.clearFault(fault), durationMs) : undefined;
     this.faults.set(fault, timer);
     this.effects = effectsOf(this.faults.keys());
+    this.options.onFaultsChanged?.(this.activeFaults);
     // What the fault itself would print; the server never names the fault (root-cause analysis reads these logs).
     if (fault === 'gpu_xid') this.logLine('error', LOG_MESSAGES.xid());
     if (fault === 'bad_deploy') this.logLine('warn', LOG_MESSAGES.attentionFallback());
@@ -193,6 +196,7 @@ export class SimulatedServer {
       this.faults.delete(name);
     }
     this.effects = effectsOf(this.faults.keys());
+    this.options.onFaultsChanged?.(this.activeFaults);
   }
 
   private kvCapacity(): number {
