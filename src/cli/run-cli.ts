@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startAssistant } from '../app.ts';
@@ -208,9 +209,14 @@ async function waitForExecution(proposals: { get(id: number): Proposal | undefin
   }
 }
 
+/** The command's log file; when DATA_DIR cannot hold it, no log, and opening the database says what is wrong. */
 function commandLog(dataDir: string) {
-  mkdirSync(join(dataDir, 'logs'), { recursive: true });
-  return pino.destination({ dest: join(dataDir, 'logs', 'llmops.log'), sync: true });
+  try {
+    mkdirSync(join(dataDir, 'logs'), { recursive: true });
+    return pino.destination({ dest: join(dataDir, 'logs', 'llmops.log'), sync: true });
+  } catch {
+    return new Writable({ write: (_chunk, _encoding, done) => done() });
+  }
 }
 
 type OptionSpec = Record<string, { type: 'string' } | { type: 'boolean' }>;

@@ -84,6 +84,8 @@ export class ConversationService {
         threadId: message.threadId,
         userId: message.userId,
         onProgress: message.onProgress,
+        // An alert's text is someone else's words: its turn never changes anything without a decision.
+        origin: message.surface === 'alertmanager' ? 'alert' : 'person',
       });
     } catch (error) {
       const reply = `Sorry, I could not finish that: ${describeError(error)}`;

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { parseProposalId } from '../../approvals/approval-policy.ts';
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import { HELP_TEXT } from '../../conversation/examples.ts';
+import { describeError } from '../../errors.ts';
 import type { ThreadRepository } from '../../store/thread-repository.ts';
 import { forTerminal } from './terminal-text.ts';
 
@@ -42,8 +43,13 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
         const command = text.split(/\s+/)[0]?.toLowerCase();
         if (command === '/quit' || command === '/exit') break;
         if (command === '/new') {
-          options.threads.clear(threadId);
-          write('Started a new conversation; I have forgotten this thread.');
+          try {
+            options.threads.clear(threadId);
+            write('Started a new conversation; I have forgotten this thread.');
+          } catch (error) {
+            // A database that cannot be written (a full disk) ends nothing: say so and keep the chat open.
+            write(`I could not forget this thread: ${describeError(error)}`);
+          }
         } else if ((command === '/approve' || command === '/reject') && options.decide) {
           const [, idText, ...reason] = text.split(/\s+/);
           const id = parseProposalId(idText);
