@@ -1,3 +1,4 @@
+import { benchHealth } from './health.ts';
 import { benchLoadTester } from './load-tester.ts';
 import { benchLoghub, benchLogParseThroughput } from './loghub.ts';
 import { benchLoghubLeaveOneOut } from './loghub-loso.ts';
@@ -15,6 +16,7 @@ await benchScoreThroughput();
 await benchOfflineAgent();
 await benchPlanner();
 await benchSlackAck();
+await benchHealth();
 await benchScraper();
 await benchQueries();
 await benchNab();
