@@ -113,7 +113,11 @@ export function shortFiles(corpus: Series[], make: () => AnomalyDetector, ds: nu
  * Held-out score of `test` files when each category's threshold is chosen on the other categories
  * of `train` (full files): raw scores, null and perfect pooled over the folds, normalised.
  */
-export function heldOutAt(train: NabFileResult[], test: NabFileResult[], profile: NabProfile = NAB_PROFILES[0] as NabProfile): number {
+export function heldOutAt(
+  train: NabFileResult[],
+  test: NabFileResult[],
+  profile: NabProfile = NAB_PROFILES[0] as NabProfile,
+): number {
   let raw = 0;
   let nullScore = 0;
   let perfect = 0;

@@ -50,22 +50,10 @@ export interface ConformalCalibratorOptions {
    */
   minTail?: number;
   /**
-   * Tail beyond the largest value: 'exponential' (the fitted scale taken as known) or 'predictive'
-   * (the exponential's posterior predictive over its unknown rate, a Lomax tail (1 + y/Σexcess)^−k:
-   * heavier when few values were fitted, so a short history cannot call a value 20 decades rare).
+   * Count the history's top values by their independent runs (the extremal index θ, below) so
+   * that a record is only 1/(θ·n + 1) rare; default false (records are 1/(n + 1) rare).
    */
-  tail?: 'exponential' | 'predictive';
-  /**
-   * Count the history as its effective number of independent values, n·(1 − ρ)/(1 + ρ) with ρ the
-   * lag-one autocorrelation of the block maxima: a slowly drifting statistic sets records far more
-   * often than 1 in n, so a value at or past the top of its history is only 1/(n_eff + 1) rare
-   * before the tail beyond it is added. Default false.
-   */
-  dependence?: boolean | 'extremal';
-  /** Blocks of history before the tail beyond the maximum is trusted fully (weight n/ramp until then); default 0. */
-  ramp?: number;
-  /** Blocks of history before any surprise is trusted fully (all of it weighted n/trustAll until then); default 0. */
-  trustAll?: number;
+  extremalIndex?: boolean;
 }
 
 /**
@@ -81,6 +69,12 @@ export interface ConformalCalibratorOptions {
  *   over threshold, as in SPOT — Siffer et al., KDD 2017): p = 1/((n + 1)·block) ·
  *   exp(−(x − max)/β), with β the mean excess of the top `tailFraction` of the history (at least
  *   `minTail` values) over its threshold, the maximum-likelihood scale of an exponential tail.
+ *
+ * With `extremalIndex`, n is replaced by θ·n in the floor 1/(n + 1): θ, the extremal index of the
+ * history (Leadbetter 1983), is estimated by the runs estimator — the top values that start a run
+ * of consecutive top values, over all top values. A value that drifts makes its top values one
+ * long run (θ ≪ 1: a new high of the fortnight comes every time the drift resumes), isolated peaks
+ * make θ ≈ 1; either way the tail beyond the maximum is added on top.
  */
 export class ConformalCalibrator {
   readonly window: number;
@@ -88,20 +82,9 @@ export class ConformalCalibrator {
   readonly tailFraction: number;
   readonly minSamples: number;
   readonly minTail: number;
-  readonly tail: 'exponential' | 'predictive';
-  readonly ramp: number;
-  readonly trustAll: number;
-  /** Experimental: the early surprise uses the predictive tail. */
-  earlyPredictive = false;
-  readonly dependence: boolean | 'extremal';
-  /** Extremal index of the history (share of its top values that start a new run), when dependence is 'extremal'. */
+  readonly extremalIndex: boolean;
+  /** Extremal index of the history (1 until estimated, or without `extremalIndex`). */
   private theta = 1;
-  /** Exponentially weighted mean, variance and lag-one covariance of the block maxima. */
-  private mean = 0;
-  private variance = 0;
-  private covariance = 0;
-  private previous = Number.NaN;
-  private blocks = 0;
   private readonly history: RollingWindow;
   private seen = 0;
   private blockMax = Number.NEGATIVE_INFINITY;
@@ -112,10 +95,7 @@ export class ConformalCalibrator {
     this.tailFraction = options.tailFraction ?? 0.02;
     this.minSamples = Math.max(2, options.minSamples ?? 20);
     this.minTail = Math.max(2, options.minTail ?? 10);
-    this.tail = options.tail ?? 'exponential';
-    this.ramp = options.ramp ?? 0;
-    this.trustAll = options.trustAll ?? 0;
-    this.dependence = options.dependence ?? false;
+    this.extremalIndex = options.extremalIndex ?? false;
     this.history = new RollingWindow(this.window);
   }
 
@@ -130,60 +110,40 @@ export class ConformalCalibrator {
 
   /** −log10 of the per-point tail probability of x (0 until `minSamples` blocks are held). */
   surprise(x: number): number {
-    const n = this.history.size;
-    const raw = this.rawSurprise(x);
-    return n >= this.trustAll ? raw : (raw * n) / this.trustAll;
+    if (this.history.size < this.minSamples || Number.isNaN(x)) return 0;
+    return this.surpriseOf(x);
   }
 
   /**
-   * The surprise of x before the calibrator is ready: answered from `least` blocks on, weighted by
-   * the share of `minSamples` held (confidence growing with history); the plain surprise once ready.
+   * The surprise of x before the calibrator is ready: from `least` blocks on, weighted by the share
+   * of `minSamples` held (confidence growing with history); the plain surprise once ready.
    */
   earlySurprise(x: number, least: number): number {
     const n = this.history.size;
     if (n >= this.minSamples) return this.surprise(x);
     if (n < Math.max(2, least) || Number.isNaN(x)) return 0;
-    return (this.rawSurprise(x, true) * n) / this.minSamples;
+    return (this.surpriseOf(x) * n) / this.minSamples;
   }
 
-  private rawSurprise(x: number, early = false): number {
+  private surpriseOf(x: number): number {
     const h = this.history;
     const n = h.size;
-    if ((!early && n < this.minSamples) || Number.isNaN(x)) return 0;
     const perBlock = Math.log10(this.block);
     const max = h.at(n - 1);
-    // The rarest a value within the history can be: 1/(n + 1), or 1/(n_eff + 1) for a dependent history.
-    const floor = Math.log10(this.effectiveSize(n) + 1);
+    // The rarest a value within the history can be: 1/(θ·n + 1).
+    const floor = Math.log10(Math.max(1, this.theta * n) + 1);
     if (x <= max) return Math.max(0, perBlock + Math.min(floor, -Math.log10((n - h.countBelow(x) + 1) / (n + 1))));
-    const k = Math.min(n - 1, Math.max(this.minTail, Math.round(this.tailFraction * n)));
+    const k = this.tailCount(n);
     const u = h.at(n - 1 - k);
     let excess = 0;
     for (let i = n - k; i < n; i++) excess += h.at(i) - u;
     const beta = Math.max(excess / k, 1e-9 * (1 + Math.abs(max)));
-    const beyond =
-      this.tail === 'predictive' || (early && this.earlyPredictive)
-        ? k * Math.log10(1 + (x - max) / (k * beta))
-        : (x - max) / beta / LN10;
-    const trust = n >= this.ramp ? 1 : n / this.ramp;
-    return perBlock + floor + trust * beyond;
+    return perBlock + floor + (x - max) / beta / LN10;
   }
 
-  /** n, or n·(1 − ρ)/(1 + ρ) when dependence is counted. */
-  private effectiveSize(n: number): number {
-    if (this.dependence === 'extremal') return Math.max(1, this.theta * n);
-    if (!this.dependence || !(this.variance > 0)) return n;
-    const rho = Math.min(0.999, Math.max(0, this.covariance / this.variance));
-    return Math.max(1, (n * (1 - rho)) / (1 + rho));
-  }
-
-  /**
-   * Starts an empty calibrator from another's history (its block maxima, oldest first), which its
-   * own values then push out: a prior for a statistic that appears late, borrowed from a mature one.
-   */
-  seedFrom(other: ConformalCalibrator): void {
-    if (this.history.size > 0) return;
-    const h = other.history;
-    for (let i = Math.max(0, h.size - this.window); i < h.size; i++) this.history.push(h.inOrder(i));
+  /** Top values the tail is fitted on (and the extremal index counted over). */
+  private tailCount(n: number): number {
+    return Math.min(n - 1, Math.max(this.minTail, Math.round(this.tailFraction * n)));
   }
 
   /** Adds x to the current block; a full block adds its maximum to the history. */
@@ -192,42 +152,15 @@ export class ConformalCalibrator {
     if (x > this.blockMax) this.blockMax = x;
     if (++this.seen % this.block === 0) {
       this.history.push(this.blockMax);
-      if (this.dependence === 'extremal') this.runs();
-      else if (this.dependence) this.track(this.blockMax);
+      if (this.extremalIndex) this.estimateTheta();
       this.blockMax = Number.NEGATIVE_INFINITY;
     }
   }
 
-  /** Runs estimator of the extremal index: clusters of consecutive top-k block maxima over k. */
-  private runs(): void {
-    const h = this.history;
-    const n = h.size;
-    const k = Math.min(n - 1, Math.max(this.minTail, Math.round(this.tailFraction * n)));
-    if (k < 2) return;
-    const u = h.at(n - 1 - k);
-    let exceed = 0;
-    let clusters = 0;
-    let last = -2;
-    for (let i = 0; i < n; i++) {
-      if (h.inOrder(i) <= u) continue;
-      exceed++;
-      if (i > last + 1) clusters++;
-      last = i;
-    }
-    this.theta = exceed > 0 ? clusters / exceed : 1;
-  }
-
-  /** Updates the weighted moments of the block maxima (weights 1/blocks, at least 1/window). */
-  private track(x: number): void {
-    this.blocks++;
-    const alpha = 1 / Math.min(this.blocks, this.window);
-    const d = x - this.mean;
-    const prevDev = Number.isNaN(this.previous) ? 0 : this.previous - this.mean;
-    this.mean += alpha * d;
-    if (this.blocks > 1) {
-      this.variance = (1 - alpha) * (this.variance + alpha * d * d);
-      this.covariance = (1 - alpha) * (this.covariance + alpha * d * prevDev);
-    }
-    this.previous = x;
+  /** Runs estimator of the extremal index over the top block maxima (once per block, O(window)). */
+  private estimateTheta(): void {
+    const n = this.history.size;
+    const k = this.tailCount(n);
+    if (k >= 2) this.theta = this.history.runShareAbove(this.history.at(n - 1 - k));
   }
 }

@@ -14,6 +14,11 @@ import { type AnomalyDetector, emptyAssessment, type PointAssessment, resetAsses
  * newly improbable. The assessment (baseline, z, scale) is the combined detector's; the level is
  * the larger of its level and the fused score, so an interval opened by a sequence alarm covers
  * the point that opened it.
+ *
+ * It scores from the 150th point (the combined detector's warm-up score until its calibrators hold
+ * enough history, the sequence detector from its 300th point), so a short series is watched almost
+ * from its start. bench/nab-variants.ts measures it on NAB, held out by category, and on
+ * truncated and short-file proxies.
  */
 export interface HybridOptions {
   combined?: CombinedOptions;

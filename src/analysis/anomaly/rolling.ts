@@ -54,9 +54,26 @@ export class RollingWindow {
     this.count = 0;
   }
 
-  /** The i-th value in arrival order (0 = oldest held). */
-  inOrder(i: number): number {
-    return this.ring[(this.head - this.count + i + 2 * this.capacity) % this.capacity] as number;
+  /**
+   * Of the values above `threshold`, the share that start a run of consecutive values above it
+   * (in arrival order); 1 when none is above. The runs estimator of the extremal index.
+   */
+  runShareAbove(threshold: number): number {
+    const ring = this.ring;
+    const capacity = this.capacity;
+    let at = (this.head - this.count + capacity) % capacity;
+    let above = 0;
+    let runs = 0;
+    let inRun = false;
+    for (let i = 0; i < this.count; i++) {
+      if ((ring[at] as number) > threshold) {
+        above++;
+        if (!inRun) runs++;
+        inRun = true;
+      } else inRun = false;
+      if (++at === capacity) at = 0;
+    }
+    return above > 0 ? runs / above : 1;
   }
 
   /** The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics; NaN when empty. */

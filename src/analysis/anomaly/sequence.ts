@@ -26,6 +26,10 @@ import { type AnomalyDetector, emptyAssessment, type PointAssessment, resetAsses
  * 3. Escalation, as in the combined detector: E = max(0, cost − max(cost over the previous
  *    `refractory` points)); score = E / (E + `scoreHalf`). A new, more improbable sequence raises
  *    the score; its repetitions do not.
+ * 4. Warm-up: once the grid is fixed, the warm-up values are coded in order as they are learnt and
+ *    their costs fill the refractory window, so scoring starts right after the warm-up (300
+ *    points): a model that has seen little finds everything costly, and only a sequence costlier
+ *    than all of that escalates — confidence grows with history without a separate probation.
  *
  * Counts are kept for at most `maxContexts` contexts; beyond that every count is halved and the
  * empty ones dropped (old habits fade), so memory stays bounded on an endless stream. Timestamps
@@ -50,12 +54,10 @@ export interface SequenceOptions {
   refractory?: number;
   /** Escalation (decades) that maps to score 0.5; default 2. */
   scoreHalf?: number;
-  /** Points scored 0 at the start (models learn meanwhile); default 600. */
+  /** Points scored 0 at the start (models learn meanwhile); default 300, the warm-up. */
   probation?: number;
   /** Contexts kept before counts are halved; default 65,536. */
   maxContexts?: number;
-  /** Seed the refractory window with the warm-up values' code lengths (scoring can then start at the warm-up's end); default false. */
-  replayWarmup?: boolean;
   /** Shift of the level grid, in steps (the bench measures how much an arbitrary shift moves scores); default 0. */
   gridOffset?: number;
   /** Grids, each offset by 1/grids of a step, whose probabilities are averaged; default 8 (1: one grid). */
@@ -69,7 +71,7 @@ export const SEQUENCE_DEFAULTS = {
   span: 2,
   refractory: 288,
   scoreHalf: 2,
-  probation: 600,
+  probation: 300,
   maxContexts: 65_536,
   gridOffset: 0,
   grids: 8,
@@ -404,10 +406,8 @@ export class SequenceDetector implements AnomalyDetector {
   private readonly gridCosts: number[] = [];
   private readonly recentMax: SlidingMax;
   private n = 0;
-  readonly replayWarmup: boolean;
 
   constructor(options: SequenceOptions = {}) {
-    this.replayWarmup = options.replayWarmup ?? false;
     const grids = Math.max(1, Math.floor(options.grids ?? SEQUENCE_DEFAULTS.grids));
     const offset = options.gridOffset ?? SEQUENCE_DEFAULTS.gridOffset;
     this.models = Array.from({ length: grids }, (_, i) => new SequenceModel({ ...options, gridOffset: offset + i / grids }));
@@ -426,7 +426,7 @@ export class SequenceDetector implements AnomalyDetector {
     this.n++;
     const wasReady = (this.models[0] as SequenceModel).ready;
     const cost = this.mixedCost(v);
-    if (!wasReady && this.replayWarmup && (this.models[0] as SequenceModel).ready) this.replay();
+    if (!wasReady && (this.models[0] as SequenceModel).ready) this.replay();
     this.escalation = 0;
     this.cost = Number.NaN;
     if (!Number.isNaN(cost)) {
@@ -445,7 +445,10 @@ export class SequenceDetector implements AnomalyDetector {
     return score;
   }
 
-  /** Pushes the warm-up values' mixed code lengths through the span average into the refractory window. */
+  /**
+   * Pushes the warm-up values' code lengths (mixed over the grids) through the span average into
+   * the refractory window, so the first scored point escalates over what the warm-up cost.
+   */
   private replay(): void {
     const first = this.models[0] as SequenceModel;
     for (let j = 0; j < first.warmCosts.length; j++) {
