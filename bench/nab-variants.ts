@@ -179,7 +179,7 @@ export async function benchNabVariants(options: { root?: string; slow?: boolean 
     });
   rows.push(
     rowOf(
-      'hybrid, one level grid (the previous default)',
+      'hybrid, one level grid (round 1)',
       single(() => new HybridDetector({ sequence: { grids: 1 } })),
     ),
   );

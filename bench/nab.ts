@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_DETECTOR, HybridDetector, SEQUENCE_DEFAULTS } from '../src/analysis/anomaly/index.ts';
 import type { AnomalyDetector } from '../src/analysis/anomaly/types.ts';
 import { parseTimestamp, scoreCsv } from '../src/cli/anomalies-command.ts';
+import { dataSetRoot } from './support/data-sets.ts';
 
 /**
  * The Numenta Anomaly Benchmark scoring (Lavin & Ahmad 2015, NAB v1.1 `sweeper.py`), re-implemented:
@@ -311,9 +311,9 @@ function normalise(raw: number, nullScore: number, perfect: number): number {
   return perfect === nullScore ? 0 : (100 * (raw - nullScore)) / (perfect - nullScore);
 }
 
-/** Where the NAB corpus lives: ../../shared/data/nab relative to this file. */
+/** Where the NAB corpus lives: NAB_DIR, else ../shared/data/nab beside the checkout (MissingDataSet names both when absent). */
 export function nabRoot(): string {
-  return fileURLToPath(new URL('../../shared/data/nab/', import.meta.url));
+  return dataSetRoot('nab', 'NAB_DIR', 'combined_windows.json');
 }
 
 /** Every CSV under a folder, sorted by path. */
@@ -481,7 +481,7 @@ export async function benchNab(options: { detector?: string; grid?: boolean } = 
   const names: Array<[string, string | (() => AnomalyDetector)]> = [
     [detector, detector],
     ...['hybrid', 'combined', 'sequence'].filter((n) => n !== detector).map((n): [string, string] => [n, n]),
-    ['hybrid, one level grid (the default until now)', () => new HybridDetector({ sequence: { grids: 1 } })],
+    ['hybrid, one level grid (round 1)', () => new HybridDetector({ sequence: { grids: 1 } })],
   ];
   for (const [name, which] of names) {
     const scored = which === detector ? files : (await scoreNabCorpus({ detector: which })).files;
