@@ -50,7 +50,7 @@ export class AssistantMetrics {
 
   readonly redactions = new Counter({
     name: 'llmops_redactions_total',
-    help: 'Secrets and personal data replaced before text reached the LLM, by kind and where (message, tool_result)',
+    help: 'Secrets and personal data replaced before text reached the LLM, by kind and where (message, tool_result, alert)',
     labelNames: ['kind', 'where'] as const,
     registers: [this.registry],
   });
