@@ -4,6 +4,7 @@ import { benchLoghub, benchLogParseThroughput } from './loghub.ts';
 import { benchLoghubLeaveOneOut } from './loghub-loso.ts';
 import { benchQueries, benchScraper } from './metrics.ts';
 import { benchNab, benchScoreThroughput } from './nab.ts';
+import { benchNabRound3 } from './nab-round3.ts';
 import { benchOfflineAgent } from './offline-agent.ts';
 import { benchPlanner } from './planner.ts';
 import { benchRcaScenarios } from './rca.ts';
@@ -13,7 +14,7 @@ import { withDataSet } from './support/data-sets.ts';
 import { benchTuning } from './tuning.ts';
 
 /** `npm run bench`: every benchmark, printing numbers to quote. Throughput first: its peak memory is the process's. */
-await benchScoreThroughput();
+await withDataSet(benchScoreThroughput);
 await benchOfflineAgent();
 await benchPlanner();
 await benchSlackAck();
@@ -21,7 +22,8 @@ await benchHealth();
 await benchSecrets();
 await benchScraper();
 await benchQueries();
-await benchNab();
+await withDataSet(benchNab);
+await withDataSet(benchNabRound3);
 await benchLogParseThroughput();
 await withDataSet(benchLoghub);
 await withDataSet(benchLoghubLeaveOneOut);
