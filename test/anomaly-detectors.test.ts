@@ -15,7 +15,7 @@ import { RollingWindow, SlidingMax } from '../src/analysis/anomaly/rolling.ts';
 import { SeasonalDetector } from '../src/analysis/anomaly/seasonal.ts';
 import { SequenceDetector, SequenceModel } from '../src/analysis/anomaly/sequence.ts';
 import type { AnomalyDetector } from '../src/analysis/anomaly/types.ts';
-import { parseTimestamp, scoreCsv } from '../src/cli/anomalies-command.ts';
+import { parseTimestamp, runAnomaliesCommand, scoreCsv } from '../src/cli/anomalies-command.ts';
 import { AppError } from '../src/errors.ts';
 
 const START = Date.UTC(2024, 0, 1);
@@ -579,9 +579,31 @@ describe('scoreCsv', () => {
     expect(prefix.slice(0, 701)).toEqual(whole.slice(0, 701));
   });
 
-  it('an empty file and a header-only file are zero rows, not errors', async () => {
-    expect(await scoreText('')).toEqual({ rows: 0, output: 'timestamp,value,anomaly_score\n' });
-    expect(await scoreText('timestamp,value\n')).toEqual({ rows: 0, output: 'timestamp,value,anomaly_score\n' });
+  it('refuses an empty file and a header-only file, saying what is expected', async () => {
+    await expect(scoreText('')).rejects.toMatchObject({ code: 'anomaly_csv_empty', message: /the input is empty/ });
+    await expect(scoreText('timestamp,value\n')).rejects.toMatchObject({
+      code: 'anomaly_csv_empty',
+      message: /has a header but no rows/,
+    });
+  });
+
+  it('refuses rows out of time order, naming both lines; warns about repeated timestamps', async () => {
+    const unsorted = 'timestamp,value\n2014-04-01 00:05:00,1\n2014-04-01 00:10:00,2\n2014-04-01 00:00:00,3\n';
+    await expect(scoreText(unsorted)).rejects.toMatchObject({
+      code: 'anomaly_csv_order',
+      message:
+        'line 4: 2014-04-01 00:00:00 is earlier than 2014-04-01 00:10:00 on line 3; the rows must be in time order (sort the file by its timestamp first)',
+    });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let warned = '';
+    stderr.on('data', (d) => {
+      warned += d;
+    });
+    stdout.resume();
+    const repeated = 'timestamp,value\n2014-04-01 00:05:00,1\n2014-04-01 00:05:00,2\n2014-04-01 00:10:00,3\n';
+    expect(await runAnomaliesCommand(['score'], { stdin: Readable.from([repeated]), stdout, stderr })).toBe(0);
+    expect(warned).toContain('warning: 1 of 3 rows repeat the timestamp of the row before');
   });
 
   it('a bad header is an AppError naming line 1 and the expected header', async () => {

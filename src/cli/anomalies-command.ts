@@ -30,13 +30,15 @@ export async function scoreCsv(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
   options: ScoreCsvOptions = {},
-): Promise<{ rows: number }> {
+): Promise<{ rows: number; repeated: number }> {
   const detector =
     typeof options.detector === 'function' ? options.detector() : createDetector(options.detector ?? DEFAULT_DETECTOR);
   const decimals = options.decimals ?? 5;
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
   let rows = 0;
+  let repeated = 0;
+  let previous: { t: number; stamp: string; line: number } | undefined;
   let buffer = '';
   let headerSeen = false;
 
@@ -91,17 +93,31 @@ export async function scoreCsv(
           `line ${lineNumber}: expected a number in the value column, got ${JSON.stringify(valueText.slice(0, 40))}`,
         );
       }
+      // Scoring is causal, row by row in time: a row earlier than the one before would be scored against its future.
+      if (previous && t < previous.t)
+        throw new AppError(
+          'anomaly_csv_order',
+          `line ${lineNumber}: ${stamp} is earlier than ${previous.stamp} on line ${previous.line}; the rows must be in time order (sort the file by its timestamp first)`,
+        );
+      if (previous && t === previous.t) repeated++;
+      previous = { t, stamp, line: lineNumber };
       const score = detector.update(t, value);
       buffer += `${stamp},${valueText},${score.toFixed(decimals)}\n`;
       rows++;
       if (buffer.length >= FLUSH_BYTES) await flush();
     }
-    if (!headerSeen) buffer += 'timestamp,value,anomaly_score\n'; // empty input: an empty result
+    if (rows === 0)
+      throw new AppError(
+        'anomaly_csv_empty',
+        headerSeen
+          ? 'the input has a header but no rows: expected "timestamp,value" rows after it'
+          : 'the input is empty: expected a header "timestamp,value" and rows such as "2014-04-01 00:00:00,42.5"',
+      );
     await flush();
   } finally {
     lines.close();
   }
-  return { rows };
+  return { rows, repeated };
 }
 
 let cachedDay = '';
@@ -168,6 +184,10 @@ export async function runAnomaliesCommand(
   if (positionals.length > 1)
     throw new AppError('anomalies_usage', `anomalies score takes at most one FILE, got ${positionals.length}`);
   const input = positionals[0] ? createReadStream(positionals[0]) : io.stdin;
-  await scoreCsv(input, io.stdout, values.detector ? { detector: values.detector } : {});
+  const { rows, repeated } = await scoreCsv(input, io.stdout, values.detector ? { detector: values.detector } : {});
+  if (repeated > 0)
+    io.stderr.write(
+      `llmops anomalies score: warning: ${repeated} of ${rows} rows repeat the timestamp of the row before; each was scored as a new observation (aggregate them first if they are one measurement).\n`,
+    );
   return 0;
 }
