@@ -73,23 +73,20 @@ const SUM_BY_NORMAL = 12;
 
 /**
  * The engine's behaviour at a constant arrival rate (or saturated behind a backlog), from its
- * mechanics. The number of requests holding a slot or queued follows a birth-death chain:
- * arrivals at the rate, completions at n / (E[O] × mean step) with n sequences running. A
- * request arriving while a step runs waits out its remainder (steps are length-biased), is
- * admitted with the other arrivals of that step, and gets its first token when the step that
- * prefills them ends; beyond the slots it first waits for a place. Every running sequence
- * observes each step's length as inter-token latency; a step is longer by the prefill of the
- * prompts admitted into it (arrivals during the step before). Gauges are drawn from the same chain.
+ * mechanics. The number of requests holding a slot or queued follows a Markov chain: arrivals
+ * in clusters (prefills hold up the batch while more arrive), completions at n / (E[O] × decode(n))
+ * of decode time with n sequences running, at most `slots` of them. A request arriving while a
+ * step runs waits out its remainder (steps are length-biased), is admitted with the other
+ * arrivals of that step, and gets its first token when the step that prefills them ends; past
+ * the slots it first waits for a place. Every running sequence observes each step's length as
+ * inter-token latency; a step is longer by the prefill of the prompts admitted into it (the
+ * arrivals during the step before). Gauges are drawn from the same chain.
  */
 export class EngineLaw {
   /** Cumulative distribution of the number in the engine (holding a slot or queued) at a random time. */
   private readonly stateCdf: Float64Array;
   /** The same, weighted by the inter-token observations each state produces (running × steps per second). */
   private readonly observedCdf: Float64Array;
-  readonly meanRunning: number;
-  readonly meanWaiting: number;
-  /** Share of time every slot is taken. */
-  readonly fullShare: number;
   readonly preemptionsPerSecond: number;
   /** Admissions per second: the arrival rate, or the capacity behind a backlog. */
   readonly admissionRate: number;
@@ -115,21 +112,15 @@ export class EngineLaw {
     this.prefillShare = Math.min(0.95, admissionRate * timing.meanPrefill());
     const c = timing.slots;
     const observed = new Float64Array(state.length);
-    let running = 0;
-    let waiting = 0;
     let full = 0;
     state.forEach((p, k) => {
       const n = Math.min(k, c);
       observed[k] = n > 0 ? (p * n) / this.meanStep(n) : 0;
-      running += p * n;
-      waiting += p * Math.max(0, k - c) * this.waitScale;
       if (k >= c) full += p;
     });
     this.stateCdf = cumulative(state);
     this.observedCdf = cumulative(observed);
-    this.meanRunning = running;
-    this.meanWaiting = waiting + backlog;
-    this.fullShare = full;
+    // Preemptions happen while the KV cache is full: every slot it allows is taken.
     this.preemptionsPerSecond = timing.kvLimited ? admissionRate * full * preemptionChance(timing) : 0;
   }
 
