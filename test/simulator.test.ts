@@ -189,6 +189,6 @@ describe('probe_endpoint', () => {
     expect(sent).toBeGreaterThan(8); // about 20 arrivals in the second
     expect(sent).toBeLessThan(40);
     const unknown = await executor.execute('probe_endpoint', { deployment: 'gpt-9' }, context);
-    expect(unknown.summary).toContain('No endpoint known for "gpt-9"; known deployments: llama-3-8b');
+    expect(unknown.summary).toContain('I know no deployment named gpt-9; deployments: llama-3-8b.');
   });
 });
