@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeCommandFor } from '../module-path.ts';
 import { freePort } from '../net/free-port.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DeploymentBackend, DeploymentSpec, RolloutResult } from './deployment-spec.ts';
 import type { ReplicaSlots } from './replica-slots.ts';
 
-const SIMULATOR = fileURLToPath(new URL('../demo/run-simulator.ts', import.meta.url));
+const SIMULATOR = nodeCommandFor(new URL('../demo/run-simulator.ts', import.meta.url)).join(' ');
 
 /** The simulator as a command; any server that answers `GET /health` works, e.g. `vllm serve {model} --port {port}`. */
-export const DEFAULT_LOCAL_COMMAND = `${process.execPath} --import tsx ${SIMULATOR} --name {name} --model {model} --version {version} --dtype {dtype} --gpu {gpu} --gpu-count {gpu_count} --max-num-seqs {max_num_seqs} --max-num-batched-tokens {max_num_batched_tokens} --port {port} --log {log}`;
+export const DEFAULT_LOCAL_COMMAND = `${SIMULATOR} --name {name} --model {model} --version {version} --dtype {dtype} --gpu {gpu} --gpu-count {gpu_count} --max-num-seqs {max_num_seqs} --max-num-batched-tokens {max_num_batched_tokens} --port {port} --log {log}`;
 
 interface Replica {
   child: ChildProcess;

@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
+import { nodeCommandFor } from '../module-path.ts';
 import type { CompressionCommands } from './optimization-service.ts';
 
-const COMPRESSOR = fileURLToPath(new URL('../demo/run-compression.ts', import.meta.url));
+const COMPRESSOR = nodeCommandFor(new URL('../demo/run-compression.ts', import.meta.url)).join(' ');
 
 /** The demo's simulated compressor, for local jobs when no command is configured. */
-export const DEFAULT_QUANTIZE_COMMAND = `${process.execPath} --import tsx ${COMPRESSOR} quantize --model {model} --method {method} --output {output}`;
-export const DEFAULT_DISTILL_COMMAND = `${process.execPath} --import tsx ${COMPRESSOR} distill --model {model} --student {student} --output {output}`;
+export const DEFAULT_QUANTIZE_COMMAND = `${COMPRESSOR} quantize --model {model} --method {method} --output {output}`;
+export const DEFAULT_DISTILL_COMMAND = `${COMPRESSOR} distill --model {model} --student {student} --output {output}`;
 
 /**
  * The commands compression jobs run, split on whitespace before placeholders are filled in (as
