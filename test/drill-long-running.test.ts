@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Hypothesis } from '../src/analysis/rca/hypotheses.ts';
+import type { Hypothesis } from '../src/analysis/rca/rank-hypotheses.ts';
 import { incidentScenario } from './support/incident-scenario.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
@@ -20,7 +20,7 @@ describe('the incident drill on a long-running fleet, and after a restart', () =
     open.push(assistant);
     dirs.push(assistant.dataDir);
     const chatOn = (a: typeof assistant) => (text: string) =>
-      a.conversation.handle({ surface: 'local', threadId: 'local:alice', userId: 'local:alice', text, now });
+      a.conversation.handle({ surface: 'local', threadId: 'local:alice', userId: 'local:alice', text });
     const chat = chatOn(assistant);
     const versionOf = (a: typeof assistant) =>
       a.fleet?.describe().deployments.find((d) => d.name === 'mistral-7b' && d.environment === 'prod')?.version;
