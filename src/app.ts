@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createToolCatalogue } from '../tools/index.ts';
@@ -7,7 +6,7 @@ import { createChatModel } from './agent/chat-model-factory.ts';
 import { askedFor } from './agent/offline-planner/asked-for.ts';
 import { loadPrompt } from './agent/prompt-library.ts';
 import { ToolLoopAgent } from './agent/tool-loop-agent.ts';
-import { loadPolicy } from './approvals/approval-policy.ts';
+import { DEFAULT_POLICY_FILE, loadPolicy } from './approvals/approval-policy.ts';
 import { Approvals, type ThreadNotifier } from './approvals/approvals.ts';
 import { AuditLog } from './approvals/audit-log.ts';
 import { type Proposal, ProposalRepository } from './approvals/proposal-repository.ts';
@@ -97,8 +96,6 @@ function kubernetesBackend(config: Config): KubernetesBackend {
   kubeConfig.loadFromDefault();
   return new KubernetesBackend({ kubeConfig, namespace: config.KUBE_NAMESPACE, image: config.VLLM_IMAGE });
 }
-
-const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../config/approval-policy.yaml', import.meta.url));
 
 export interface AssistantOverrides {
   /** A chat model to use instead of the configured one (tests script the model). */
@@ -296,7 +293,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       approvedTimer = setInterval(() => void approvals.runApproved(), 1_000);
       approvedTimer.unref();
     }
-    const chosen = overrides.model ?? createChatModel(config, () => registry.names());
+    const chosen = overrides.model ?? (await createChatModel(config, () => registry.names()));
     const agent = new ToolLoopAgent({
       ...chosen,
       executor,

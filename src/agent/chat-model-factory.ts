@@ -1,5 +1,4 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { ChatOpenAI } from '@langchain/openai';
 import type { Config } from '../config.ts';
 import { OfflinePlannerChatModel } from './offline-planner/offline-chat-model.ts';
 
@@ -14,8 +13,9 @@ export interface ChatModelChoice {
 /**
  * The configured LLM as a LangChain chat model. `openai` speaks the Chat Completions API,
  * so OpenAI, Azure OpenAI's v1 endpoint, vLLM and Ollama all work through OPENAI_BASE_URL.
+ * Its client is loaded only when it is the one configured.
  */
-export function createChatModel(config: Config, knownDeployments?: () => readonly string[]): ChatModelChoice {
+export async function createChatModel(config: Config, knownDeployments?: () => readonly string[]): Promise<ChatModelChoice> {
   if (config.LLM_PROVIDER === 'offline') {
     return {
       model: new OfflinePlannerChatModel({
@@ -26,6 +26,7 @@ export function createChatModel(config: Config, knownDeployments?: () => readonl
       modelName: 'offline-planner',
     };
   }
+  const { ChatOpenAI } = await import('@langchain/openai');
   const model = new ChatOpenAI({
     model: config.OPENAI_MODEL,
     // Self-hosted OpenAI-compatible servers usually take no key; the SDK still wants a string.

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../module-path.ts';
 
-const PROMPTS_DIR = new URL('../../prompts/', import.meta.url);
+// The package's prompts/, from the sources and from the build alike.
+const PROMPTS_DIR = new URL('prompts/', PACKAGE_ROOT);
 
 /** Reads `prompts/<name>.md`; prompts are loaded once at start, so a missing one stops the start. */
 export function loadPrompt(name: string): string {

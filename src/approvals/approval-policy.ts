@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError, describeError } from '../errors.ts';
+import { packageFile } from '../module-path.ts';
 import { parseDuration } from '../time/time-range.ts';
 import type { Risk } from '../tools/tool-definition.ts';
 
@@ -83,6 +84,9 @@ export interface Requirement {
   approvalsNeeded: number;
   expiresAfterMs: number;
 }
+
+/** The policy the package ships, used when APPROVAL_POLICY_FILE is not set. */
+export const DEFAULT_POLICY_FILE = packageFile('config/approval-policy.yaml');
 
 /** Reads and validates the policy file; every problem is named with its place in the file. */
 export function loadPolicy(path: string): Policy {

@@ -2,9 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 export interface ChartSeries {
   name: string;
@@ -158,6 +156,8 @@ function timeAxis(rows: ReadonlyArray<{ t: number }>) {
 }
 
 export async function renderLineChartSvg(spec: LineChartSpec): Promise<string> {
+  // Vega is loaded when the first chart is drawn, not by every module that can draw one (the CLI starts faster).
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(toVegaLite(spec)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -168,7 +168,7 @@ export async function renderLineChartSvg(spec: LineChartSpec): Promise<string> {
 
 export async function renderLineChartPng(spec: LineChartSpec): Promise<Buffer> {
   const font = { fontFiles: resolveFontFiles(), loadSystemFonts: false, defaultFontFamily: FONT_FAMILY };
-  const svg = await renderLineChartSvg(spec);
+  const [svg, { Resvg }] = await Promise.all([renderLineChartSvg(spec), import('@resvg/resvg-js')]);
   return new Resvg(svg, { font, background: 'white' }).render().asPng();
 }
 
