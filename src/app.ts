@@ -21,6 +21,8 @@ import { DeploymentHistory } from './deployments/deployment-history.ts';
 import { type DeploymentRegistry, EMPTY_REGISTRY } from './deployments/deployment-registry.ts';
 import { KubernetesBackend } from './deployments/kubernetes-backend.ts';
 import { LocalRuntime } from './deployments/local-runtime.ts';
+import { reconcileOrphans } from './deployments/orphan-reconciler.ts';
+import { ProcessLedger } from './deployments/process-ledger.ts';
 import { ReplicaSlots } from './deployments/replica-slots.ts';
 import { RolloutService } from './deployments/rollout-service.ts';
 import { AppError } from './errors.ts';
@@ -84,8 +86,8 @@ export interface Assistant {
 }
 
 /** Kubernetes from KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
-function jobExecutor(config: Config): JobExecutor {
-  if (config.JOB_BACKEND === 'local') return new LocalJobExecutor();
+function jobExecutor(config: Config, ledger: ProcessLedger): JobExecutor {
+  if (config.JOB_BACKEND === 'local') return new LocalJobExecutor({ ledger });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   return new KubernetesJobExecutor({ kubeConfig, namespace: config.KUBE_NAMESPACE });
@@ -139,14 +141,25 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
         ? new ReplicaSlots({ file: join(config.DATA_DIR, 'demo', 'ports.json'), logger })
         : undefined;
     slots = fleetSlots;
+    const ledger = new ProcessLedger(db);
     const localRuntime = new LocalRuntime({
       command: config.LOCAL_RUNTIME_COMMAND,
       dataDir: config.DATA_DIR,
       logger,
       slots: fleetSlots,
+      ledger,
     });
     runtime = localRuntime;
     const history = new DeploymentHistory(db);
+    // Before anything starts or serves: children a killed assistant left running are stopped and the history told.
+    const orphans = await reconcileOrphans({
+      ledger,
+      history,
+      jobs: new JobRepository(db),
+      audit: new AuditLog(db),
+      logger,
+      restartsRecorded: fleetSlots !== undefined,
+    });
     const store = new MetricStore(db);
     const metricsSource: MetricsSource = config.PROMETHEUS_URL
       ? new PrometheusSource({
@@ -242,7 +255,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       history,
       registry,
       proposals,
-      executor: jobExecutor(config),
+      executor: jobExecutor(config, ledger),
       commands: compressionCommands(config),
       artifactDir: join(config.DATA_DIR, 'artifacts'),
       backend,
@@ -323,7 +336,7 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
         notify = next;
       },
       recover: async () => {
-        await jobs.recover();
+        await jobs.recover(orphans.interruptedJobs);
         const interrupted = await approvals.recoverInterrupted();
         if (runtimeOwner === undefined) await approvals.runApproved();
         return interrupted;

@@ -8,6 +8,8 @@ export interface HistoryEntry {
   actor: string;
   outcome: 'active' | 'superseded' | 'failed';
   at: Date;
+  /** Why a rollout did not finish, when the assistant stopped in the middle of it. */
+  note?: string | undefined;
 }
 
 /** The versions each deployment has run, newest last; the registry a rollback reads. */
@@ -32,6 +34,19 @@ export class DeploymentHistory {
     })();
   }
 
+  /**
+   * Records a rollout the assistant's exit interrupted: its version never became the active one
+   * (a failed row, so rollbacks and the change feed pass over it), and the note says what
+   * happened and what runs instead.
+   */
+  recordInterrupted(spec: DeploymentSpec, backend: string, note: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO deployment_history (name, environment, version, spec, actor, backend, outcome, at, note) VALUES (?, ?, ?, ?, 'system', ?, 'failed', ?, ?)",
+      )
+      .run(spec.name, spec.environment, spec.version, JSON.stringify(spec), backend, new Date().toISOString(), note);
+  }
+
   /** Records what already runs (the demo fleet at start) unless something is recorded for it. */
   seed(spec: DeploymentSpec, backend: string): void {
     if (this.current(spec.name, spec.environment)) return;
@@ -53,7 +68,7 @@ export class DeploymentHistory {
   entries(name: string, environment: string): HistoryEntry[] {
     const rows = this.db
       .prepare(
-        'SELECT id, version, spec, actor, outcome, at FROM deployment_history WHERE name = ? AND environment = ? ORDER BY id',
+        'SELECT id, version, spec, actor, outcome, at, note FROM deployment_history WHERE name = ? AND environment = ? ORDER BY id',
       )
       .all(name, environment) as Array<{
       id: number;
@@ -62,8 +77,14 @@ export class DeploymentHistory {
       actor: string;
       outcome: HistoryEntry['outcome'];
       at: string;
+      note: string | null;
     }>;
-    return rows.map((row) => ({ ...row, spec: JSON.parse(row.spec) as DeploymentSpec, at: new Date(row.at) }));
+    return rows.map((row) => ({
+      ...row,
+      spec: JSON.parse(row.spec) as DeploymentSpec,
+      at: new Date(row.at),
+      note: row.note ?? undefined,
+    }));
   }
 
   /**

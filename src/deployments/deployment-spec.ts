@@ -24,12 +24,17 @@ export interface RolloutResult {
   urls: string[];
 }
 
+export interface DeployOptions {
+  /** The tuning job this deployment is a trial of: its processes belong to the job, not to the deployment history. */
+  trialOf?: number | undefined;
+}
+
 /** One interface for where models run: the local runtime (child processes) or Kubernetes. */
 export interface DeploymentBackend {
   readonly kind: 'local' | 'kubernetes';
   /** What will run, for the plan people approve: the command line or the manifests. */
   render(spec: DeploymentSpec): string;
   /** Start the new version, wait until healthy, then retire the old one; on failure the old one keeps serving. */
-  deploy(spec: DeploymentSpec, onProgress?: (event: string) => void): Promise<RolloutResult>;
+  deploy(spec: DeploymentSpec, onProgress?: (event: string) => void, options?: DeployOptions): Promise<RolloutResult>;
   scale(spec: DeploymentSpec, replicas: number, onProgress?: (event: string) => void): Promise<RolloutResult>;
 }

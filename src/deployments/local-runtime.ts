@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { nodeCommandFor } from '../module-path.ts';
 import { freePort } from '../net/free-port.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { DeploymentBackend, DeploymentSpec, RolloutResult } from './deployment-spec.ts';
+import type { DeploymentBackend, DeploymentSpec, DeployOptions, RolloutResult } from './deployment-spec.ts';
+import { type ProcessLedger, spawnChild } from './process-ledger.ts';
 import type { ReplicaSlots } from './replica-slots.ts';
 
 const SIMULATOR = nodeCommandFor(new URL('../demo/run-simulator.ts', import.meta.url)).join(' ');
@@ -24,6 +25,8 @@ interface Replica {
  * replicas, waits for each to answer `/health`, and only then stops the old ones; if a new
  * replica fails, it is stopped and the old ones keep serving. With replica slots, each
  * replica is served on its slot's stable port, which switches to the new process at cut-over.
+ * Each replica runs in a process group of its own and, with a ledger, is recorded there for as
+ * long as it runs, so a start after the assistant was killed can find and stop it.
  */
 export class LocalRuntime implements DeploymentBackend {
   readonly kind = 'local' as const;
@@ -37,6 +40,8 @@ export class LocalRuntime implements DeploymentBackend {
       healthTimeoutMs?: number;
       /** Stable ports per replica (the demo fleet's); without them each process's own port is its address. */
       slots?: ReplicaSlots | undefined;
+      /** Where every replica is recorded while it runs (DATA_DIR's process ledger). */
+      ledger?: ProcessLedger | undefined;
     },
   ) {}
 
@@ -48,7 +53,11 @@ export class LocalRuntime implements DeploymentBackend {
     return (this.running.get(`${name}/${environment}`) ?? []).map((replica) => replica.served);
   }
 
-  async deploy(spec: DeploymentSpec, onProgress: (event: string) => void = () => undefined): Promise<RolloutResult> {
+  async deploy(
+    spec: DeploymentSpec,
+    onProgress: (event: string) => void = () => undefined,
+    options: DeployOptions = {},
+  ): Promise<RolloutResult> {
     const events: string[] = [];
     const say = (event: string) => {
       events.push(event);
@@ -58,7 +67,7 @@ export class LocalRuntime implements DeploymentBackend {
     try {
       for (let index = 0; index < spec.replicas; index++) {
         const port = await (this.options.slots?.backendPort() ?? freePort());
-        const replica = this.startReplica(spec, port);
+        const replica = this.startReplica(spec, port, options);
         started.push(replica);
         say(
           `started ${spec.name} ${spec.version} replica ${index + 1}/${spec.replicas} (pid ${replica.child.pid}) on port ${port}`,
@@ -67,6 +76,7 @@ export class LocalRuntime implements DeploymentBackend {
         say(`replica ${index + 1} healthy after ${(took / 1000).toFixed(1)} s`);
       }
       await this.cutOver(spec, started, say);
+      for (const replica of started) this.options.ledger?.markServing(replica.child);
     } catch (error) {
       for (const replica of started) await stopReplica(replica);
       const message = (error as Error).message;
@@ -147,9 +157,15 @@ export class LocalRuntime implements DeploymentBackend {
       .map((token) => token.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole));
   }
 
-  private startReplica(spec: DeploymentSpec, port: number): Replica {
-    const [command, ...args] = this.argv(spec, port) as [string, ...string[]];
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+  private startReplica(spec: DeploymentSpec, port: number, options: DeployOptions): Replica {
+    const purpose =
+      options.trialOf === undefined
+        ? { kind: 'replica' as const, spec, port }
+        : { kind: 'trial' as const, spec, port, jobId: options.trialOf };
+    const child = spawnChild(this.options.ledger, purpose, this.argv(spec, port) as [string, ...string[]], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: process.env,
+    });
     const stderr: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr.push(chunk.toString());
@@ -183,11 +199,20 @@ export class LocalRuntime implements DeploymentBackend {
   }
 }
 
+/** SIGTERM to the replica's process group (a server's workers stop with it), SIGKILL after 5 s. */
 async function stopReplica(replica: Replica): Promise<void> {
-  if (replica.child.exitCode !== null || replica.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => replica.child.once('exit', () => resolve()));
-  replica.child.kill('SIGTERM');
-  const timer = setTimeout(() => replica.child.kill('SIGKILL'), 5000);
+  const { child } = replica;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  signalGroup('SIGTERM');
+  const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
 }

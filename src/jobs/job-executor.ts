@@ -26,7 +26,12 @@ export interface JobExecutor {
   /** What will run, for the proposal people approve: the command line, or the Job manifest as YAML. */
   render(name: string, command: JobCommand): string;
   /** Runs to completion, streaming each output line to onLog; honours the signal by stopping the job (process killed / Job deleted) and resolving with ok false, reason "cancelled". Rejects only when the executor itself cannot work (e.g. cluster unreachable), with an AppError (src/errors.ts) that says so. */
-  run(name: string, command: JobCommand, options: { signal: AbortSignal; onLog: (line: string) => void }): Promise<JobRunOutcome>;
+  run(
+    name: string,
+    command: JobCommand,
+    /** `jobId`: the job the command runs for, recorded with a local process so a restart can say which job it stopped. */
+    options: { signal: AbortSignal; onLog: (line: string) => void; jobId?: number | undefined },
+  ): Promise<JobRunOutcome>;
 }
 
 /** The reason of a run stopped through its signal. */

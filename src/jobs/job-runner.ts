@@ -54,15 +54,23 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {}
 
-  /** Marks jobs a previous process left queued or running as interrupted, and says so in their threads. */
-  async recover(): Promise<number> {
+  /**
+   * Marks jobs a previous process left queued or running as interrupted, and says so in their
+   * threads, as well as in those of `interruptedAtStart` (jobs whose processes the start found
+   * and stopped, already marked with what was stopped).
+   */
+  async recover(interruptedAtStart: readonly number[] = []): Promise<number> {
     const orphans = this.options.jobs.inStates(['queued', 'running']);
     for (const job of orphans) {
       if (!this.options.jobs.transition(job.id, ['queued', 'running'], 'interrupted', { error: 'the assistant restarted' }))
         continue;
       await this.tell(this.options.jobs.get(job.id) as Job, true);
     }
-    return orphans.length;
+    for (const id of interruptedAtStart) {
+      const job = this.options.jobs.get(id);
+      if (job?.state === 'interrupted') await this.tell(job, true);
+    }
+    return orphans.length + interruptedAtStart.length;
   }
 
   submit(input: Parameters<JobRepository['create']>[0]): Job {

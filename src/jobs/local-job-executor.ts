@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { type ProcessLedger, spawnChild } from '../deployments/process-ledger.ts';
 import { AppError } from '../errors.ts';
 import { CANCELLED, type JobCommand, type JobExecutor, type JobRunOutcome } from './job-executor.ts';
 import { LineSplitter, RecentLines } from './output-lines.ts';
@@ -7,15 +8,19 @@ import { LineSplitter, RecentLines } from './output-lines.ts';
 export interface LocalJobExecutorOptions {
   /** How long a cancelled job has between SIGTERM and SIGKILL. Default 5 s. */
   killGraceMs?: number;
+  /** Where each job's process is recorded while it runs (DATA_DIR's process ledger). */
+  ledger?: ProcessLedger | undefined;
 }
 
 /** Runs a job as a child process of the assistant (no shell), for a machine with its own GPUs. */
 export class LocalJobExecutor implements JobExecutor {
   readonly kind = 'local' as const;
   private readonly killGraceMs: number;
+  private readonly ledger: ProcessLedger | undefined;
 
   constructor(options: LocalJobExecutorOptions = {}) {
     this.killGraceMs = options.killGraceMs ?? 5000;
+    this.ledger = options.ledger;
   }
 
   /** The command as a POSIX shell line: `cd DIR && NAME=value argv…`. */
@@ -29,20 +34,19 @@ export class LocalJobExecutor implements JobExecutor {
   async run(
     _name: string,
     command: JobCommand,
-    { signal, onLog }: { signal: AbortSignal; onLog: (line: string) => void },
+    { signal, onLog, jobId }: { signal: AbortSignal; onLog: (line: string) => void; jobId?: number | undefined },
   ): Promise<JobRunOutcome> {
     checkCommand(command);
     const recent = new RecentLines();
     if (signal.aborted) return { ok: false, exitCode: null, reason: CANCELLED, lastLines: [] };
-    const [file = '', ...args] = command.command;
+    const file = command.command[0] as string;
 
     return new Promise((resolve) => {
       // Its own process group, so cancelling also stops the workers it forks (data loaders, shells).
-      const child = spawn(file, args, {
+      const child = spawnChild(this.ledger, { kind: 'job', jobId }, command.command as [string, ...string[]], {
         cwd: command.workDir,
         env: { ...withoutAssistantSecrets(process.env), ...command.env },
         stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
       });
       let cancelled = false;
       let killTimer: NodeJS.Timeout | undefined;
@@ -50,7 +54,7 @@ export class LocalJobExecutor implements JobExecutor {
         recent.add(line);
         onLog(line);
       };
-      const splitters = [child.stdout, child.stderr].map((stream) => {
+      const splitters = ([child.stdout, child.stderr] as Readable[]).map((stream) => {
         const splitter = new LineSplitter();
         stream.setEncoding('utf8');
         stream.on('data', (chunk: string) => {

@@ -173,6 +173,7 @@ export class Optimizations implements OptimizationService {
     progress(0.02, `running the ${args.kind} ${this.options.executor.kind} job`);
     const outcome = await this.options.executor.run(`job-${job.id}-${args.kind}`, command, {
       signal,
+      jobId: job.id,
       onLog: (line) => {
         log(line);
         const percent = /(\d{1,3}(?:\.\d+)?)\s*%/.exec(line)?.[1];

@@ -40,13 +40,14 @@ export interface TrialRow {
   at: number;
 }
 
-/** One trial = one deployment of the candidate config, measured by the load tester, then removed. */
+/** One trial = one deployment of the candidate config (recorded as job `jobId`'s trial), measured by the load tester, then removed. */
 export async function measureOnBackend(
   backend: DeploymentBackend,
   spec: DeploymentSpec,
   signal: AbortSignal,
+  jobId: number,
 ): Promise<LoadTestReport> {
-  const rollout = await backend.deploy(spec);
+  const rollout = await backend.deploy(spec, undefined, { trialOf: jobId });
   if (!rollout.ok || !rollout.urls[0]) throw new Error(rollout.summary);
   return runLoadTest({ ...TRIAL_WORKLOAD, baseUrl: `${rollout.urls[0]}/v1`, model: spec.name, signal, timeoutMs: 120_000 });
 }
@@ -76,7 +77,7 @@ export async function runTuneJob(
   const optimizer = createOptimizer(args.optimizer ?? 'bayesian', space, { seed: job.id });
   const objective = args.objective ?? 'throughput';
   const slo = { ttftMs: args.slo_p95_ttft_ms ?? DEFAULT_SLO.ttftMs, tpotMs: args.slo_p95_tpot_ms ?? DEFAULT_SLO.tpotMs };
-  const measure = deps.measure ?? ((spec: DeploymentSpec, s: AbortSignal) => measureOnBackend(deps.backend, spec, s));
+  const measure = deps.measure ?? ((spec: DeploymentSpec, s: AbortSignal) => measureOnBackend(deps.backend, spec, s, job.id));
   const trialSpec = (config: Config, label: string): DeploymentSpec => ({
     ...base,
     name: `${base.name}-tune`,
