@@ -25,6 +25,13 @@ import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenize
  * streaming whenever as many clusters were created as are live (at least 1,024), so a word
  * parameter stops creating clusters. `resolve(id)` maps an id `add` returned to its final cluster.
  *
+ * Lines of one shape mostly land where the previous line of that shape did. Such an outcome is
+ * remembered, keyed by the message's tree keys (constants as written, variables by their shape),
+ * when it changed nothing: the next line with those keys joins the same cluster at once, provided
+ * no cluster of its token count has changed since and it agrees with the remembered line wherever
+ * a candidate cluster still held a literal for one of its variables (the only places where the
+ * full comparison reads a variable's text). The outcome is the one the full comparison gives.
+ *
  * Memory is bounded: at most `maxClusters` clusters are kept; past that the least recently used
  * cluster is evicted (removed from its leaf; `onEvict` is told). A line that would have joined an
  * evicted cluster starts a new one. Cluster ids are never reused. Memory besides clusters is the
@@ -54,6 +61,12 @@ export interface TemplateMinerOptions extends TokenizerOptions {
    * shown as `<*>`. Default true; false compares every token literally (plain Drain).
    */
   digitTokensAreParams?: boolean;
+  /**
+   * Remember where lines of one shape went (see the class comment). Default true; false compares
+   * every line with its candidate clusters in full: the same outcomes, slower (the reference the
+   * tests hold the shortcut to).
+   */
+  rememberOutcomes?: boolean;
   /** Called with a cluster being evicted. */
   onEvict?: (cluster: { id: number; template: string; count: number }) => void;
 }
@@ -86,12 +99,26 @@ export interface Cluster {
   wild?: boolean[];
   count: number;
   leaf: TreeNode;
+  /** When the cluster was last created or joined (a counter of such events). */
+  lastUse: number;
 }
 
 interface TreeNode {
   children: Map<string, TreeNode>;
   clusters: Cluster[];
 }
+
+/** A line that joined `cluster` without changing it, while clusters of its length were at `version`. */
+interface Remembered {
+  cluster: Cluster;
+  version: number;
+  /** Positions (and that line's texts there) where a variable's text took part in the comparison. */
+  checks: number[] | undefined;
+  checkTexts: string[] | undefined;
+}
+
+/** Remembered outcomes kept at most (the map is emptied when full). */
+const REMEMBER_MAX = 1 << 14;
 
 const newNode = (): TreeNode => ({ children: new Map(), clusters: [] });
 
@@ -139,14 +166,29 @@ export class TemplateMiner {
   private readonly tokenizer: TokenizerOptions;
   private readonly onEvict: TemplateMinerOptions['onEvict'];
   private readonly classify: boolean;
+  private readonly remember: boolean;
   private readonly root = new Map<number, TreeNode>();
-  /** Insertion order = recency order (oldest first): a touched cluster is deleted and re-set. */
+  /** Live clusters by id. */
   private readonly clusters = new Map<number, Cluster>();
+  /**
+   * Recency for LRU eviction: clusters in the order of their uses, each with the use it was listed
+   * for; an entry whose cluster was used again since (or is gone) is skipped. Compacted as it grows.
+   */
+  private recent: Cluster[] = [];
+  private recentUses: number[] = [];
+  private recentHead = 0;
+  private uses = 0;
   /** Merged-away cluster id → the id it was merged into. */
   private readonly mergedInto = new Map<number, number>();
   private dirty = false;
   private createdSinceMerge = 0;
   private nextId = 1;
+  /** Tree keys joined by `\n` → the outcome of the last line with them that changed nothing. */
+  private readonly remembered = new Map<string, Remembered>();
+  /** Per token count, bumped whenever a cluster of that count is created, widened, evicted or merged. */
+  private readonly versions: number[] = [];
+  /** Whether the last `place` widened the cluster it joined. */
+  private lastChanged = false;
 
   constructor(options: TemplateMinerOptions = {}) {
     const depth = options.depth ?? DEFAULT_MINER_PARAMETERS.depth;
@@ -166,6 +208,7 @@ export class TemplateMiner {
     };
     this.onEvict = options.onEvict;
     this.classify = options.digitTokensAreParams ?? true;
+    this.remember = options.rememberOutcomes ?? true;
   }
 
   private tokens(content: string): MessageTokens {
@@ -185,6 +228,13 @@ export class TemplateMiner {
     return this.addTokens(this.tokens(content));
   }
 
+  /** Adds a message like `add` and returns only its cluster id (no template text is built). */
+  assign(content: string): number {
+    const id = this.place(this.tokens(content)).id;
+    this.mergeIfDue();
+    return id;
+  }
+
   /** Splits a message as `add` would (for callers that add the same messages to many miners). */
   tokenize(content: string): MessageTokens {
     return this.tokens(content);
@@ -192,31 +242,95 @@ export class TemplateMiner {
 
   /** Adds a message already split by `tokenize` (with the same tokenizer options); not modified. */
   addTokens(tokens: MessageTokens): AddResult {
-    const match = this.bestMatch(tokens);
+    const before = this.nextId;
+    const cluster = this.place(tokens);
+    const isNew = cluster.id >= before;
+    const result = { clusterId: cluster.id, template: templateText(cluster), isNew, changed: isNew || this.lastChanged };
+    this.mergeIfDue();
+    return result;
+  }
+
+  /** Merge now and then while streaming, so that a word parameter stops creating clusters. */
+  private mergeIfDue(): void {
+    if (this.createdSinceMerge >= Math.max(MERGE_EVERY, this.clusters.size)) this.mergeNow();
+  }
+
+  /** The cluster a message joins (widened to cover it) or starts. */
+  private place(tokens: MessageTokens): Cluster {
+    const { texts, shapes } = tokens;
+    const n = texts.length;
+    const keys = routeKeys(texts, shapes);
+    const key = this.remember ? keys.join('\n') : '';
+    const version = this.versions[n] ?? 0;
+    const known = this.remember ? this.remembered.get(key) : undefined;
+    if (known !== undefined && known.version === version && agrees(known, texts)) {
+      this.touch(known.cluster);
+      this.lastChanged = false;
+      return known.cluster;
+    }
+    const match = this.bestMatch(tokens, keys);
     if (match) {
       const changed = generalize(match, tokens);
-      match.count++;
-      this.clusters.delete(match.id);
-      this.clusters.set(match.id, match);
-      if (changed) this.dirty = true;
-      return { clusterId: match.id, template: templateText(match), isNew: false, changed };
+      this.touch(match);
+      this.lastChanged = changed;
+      if (changed) {
+        this.dirty = true;
+        this.versions[n] = version + 1;
+      } else if (this.remember) {
+        const checks = this.textChecks(keys, shapes);
+        if (this.remembered.size >= REMEMBER_MAX) this.remembered.clear();
+        this.remembered.set(key, {
+          cluster: match,
+          version,
+          checks,
+          checkTexts: checks?.map((i) => detach(texts[i] as string)),
+        });
+      }
+      return match;
     }
-    const leaf = this.leafFor(routeKeys(tokens.texts, tokens.shapes));
-    const cluster: Cluster = { id: this.nextId++, texts: [...tokens.texts], shapes: [...tokens.shapes], count: 1, leaf };
+    const leaf = this.leafFor(keys);
+    const cluster: Cluster = { id: this.nextId++, texts: texts.map(detach), shapes: [...shapes], count: 0, leaf, lastUse: 0 };
     leaf.clusters.push(cluster);
     this.clusters.set(cluster.id, cluster);
+    this.touch(cluster);
+    this.versions[n] = version + 1;
     this.dirty = true;
+    this.lastChanged = true;
     if (this.clusters.size > this.maxClusters) this.evictOldest();
-    const result = { clusterId: cluster.id, template: templateText(cluster), isNew: true, changed: true };
-    // Merge now and then while streaming, so that a word parameter stops creating clusters.
-    if (++this.createdSinceMerge >= Math.max(MERGE_EVERY, this.clusters.size)) this.mergeNow();
-    return result;
+    this.createdSinceMerge++;
+    return cluster;
+  }
+
+  /** Counts a line for `cluster` and makes it the most recently used. */
+  private touch(cluster: Cluster): void {
+    cluster.count++;
+    cluster.lastUse = ++this.uses;
+    this.recent.push(cluster);
+    this.recentUses.push(cluster.lastUse);
+    if (this.recent.length - this.recentHead > 4 * this.clusters.size + 1024) this.compactRecent();
+  }
+
+  /** Drops the recency entries that no longer count. */
+  private compactRecent(): void {
+    const recent: Cluster[] = [];
+    const uses: number[] = [];
+    for (let i = this.recentHead; i < this.recent.length; i++) {
+      const cluster = this.recent[i] as Cluster;
+      if (cluster.lastUse === this.recentUses[i] && this.clusters.get(cluster.id) === cluster) {
+        recent.push(cluster);
+        uses.push(cluster.lastUse);
+      }
+    }
+    this.recent = recent;
+    this.recentUses = uses;
+    this.recentHead = 0;
   }
 
   /** The cluster a message would join, without changing anything; undefined if none. */
   match(content: string): TemplateInfo | undefined {
     this.mergeNow();
-    const cluster = this.bestMatch(this.tokens(content));
+    const tokens = this.tokens(content);
+    const cluster = this.bestMatch(tokens, routeKeys(tokens.texts, tokens.shapes));
     return cluster ? info(cluster) : undefined;
   }
 
@@ -249,6 +363,12 @@ export class TemplateMiner {
     if (!this.dirty || this.mergeDistinct < 2) return;
     this.dirty = false;
     const merges = mergeVariablePositions([...this.clusters.values()], this.mergeDistinct);
+    if (merges.length === 0) return;
+    this.remembered.clear();
+    for (const [from] of merges) {
+      const n = this.clusters.get(from)?.texts.length;
+      if (n !== undefined) this.versions[n] = (this.versions[n] ?? 0) + 1;
+    }
     const survivors = new Set<number>();
     for (const [from, into] of merges) {
       const gone = this.clusters.get(from);
@@ -269,10 +389,17 @@ export class TemplateMiner {
   }
 
   private evictOldest(): void {
-    const oldest = this.clusters.values().next().value;
+    let oldest: Cluster | undefined;
+    while (oldest === undefined && this.recentHead < this.recent.length) {
+      const cluster = this.recent[this.recentHead] as Cluster;
+      if (cluster.lastUse === this.recentUses[this.recentHead] && this.clusters.get(cluster.id) === cluster) oldest = cluster;
+      this.recentHead++;
+    }
     if (!oldest) return;
     this.clusters.delete(oldest.id);
     removeFromLeaf(oldest);
+    const n = oldest.texts.length;
+    this.versions[n] = (this.versions[n] ?? 0) + 1;
     this.onEvict?.(info(oldest));
   }
 
@@ -281,13 +408,13 @@ export class TemplateMiner {
    * child at each token layer), if similar enough; ties go to the cluster with more parameters,
    * then to the one found first.
    */
-  private bestMatch(tokens: MessageTokens): Cluster | undefined {
+  private bestMatch(tokens: MessageTokens, keys: string[]): Cluster | undefined {
     let best: Cluster | undefined;
     let bestSim = -1;
     let bestParams = -1;
     const { texts, shapes } = tokens;
     const n = texts.length;
-    for (const leaf of this.candidateLeaves(routeKeys(texts, shapes))) {
+    for (const leaf of this.candidateLeaves(keys)) {
       for (const cluster of leaf.clusters) {
         let same = 0;
         let params = 0;
@@ -312,6 +439,19 @@ export class TemplateMiner {
       }
     }
     return best && bestSim >= this.similarity ? best : undefined;
+  }
+
+  /**
+   * Positions where `bestMatch` compared one of the message's variables by its text (a candidate
+   * cluster holds a literal there): a line with the same keys may differ there. Undefined if none.
+   */
+  private textChecks(keys: string[], shapes: readonly (string | undefined)[]): number[] | undefined {
+    const checks: number[] = [];
+    for (const leaf of this.candidateLeaves(keys))
+      for (const cluster of leaf.clusters)
+        for (let i = 0; i < shapes.length; i++)
+          if (shapes[i] !== undefined && cluster.texts[i] !== undefined && !checks.includes(i)) checks.push(i);
+    return checks.length > 0 ? checks.sort((a, b) => a - b) : undefined;
   }
 
   /** Leaves reachable by following, at each token layer, the token's child and the `<*>` child. */
@@ -364,6 +504,23 @@ function routeKeys(texts: readonly (string | undefined)[], shapes: readonly (str
   const keys = new Array<string>(texts.length);
   for (let i = 0; i < texts.length; i++) keys[i] = shapes[i] ?? (texts[i] as string);
   return keys;
+}
+
+/** True when `texts` has the remembered line's text at every position that was compared by text. */
+function agrees(known: Remembered, texts: readonly string[]): boolean {
+  const { checks, checkTexts } = known;
+  if (checks === undefined || checkTexts === undefined) return true;
+  for (let j = 0; j < checks.length; j++) if (texts[checks[j] as number] !== checkTexts[j]) return false;
+  return true;
+}
+
+/**
+ * A copy of `text` that does not keep alive the larger string it was cut from (V8 keeps a slice
+ * of 13 characters or more as a view of its parent: a cluster could otherwise hold a whole read
+ * chunk of the file).
+ */
+function detach(text: string): string {
+  return text.length < 13 ? text : ` ${text}`.slice(1);
 }
 
 function removeFromLeaf(cluster: Cluster): void {

@@ -10,6 +10,13 @@ import { AppError } from '../../errors.ts';
 export interface LogFormat {
   regex: RegExp;
   headers: string[];
+  /**
+   * The same pattern capturing only `Content`, for the per-line path; when the format
+   * ends with `<Content>`, only what comes before it (`contentStart`): the rest of the line is the
+   * content whenever `.` can cross it (see `formatContent`).
+   */
+  content: RegExp;
+  contentStart?: RegExp;
 }
 
 const HEADER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -18,11 +25,17 @@ export function parseLogFormat(format: string): LogFormat {
   if (typeof format !== 'string' || format.trim() === '')
     throw new AppError('log_format_invalid', 'log format is empty; expected e.g. "<Date> <Time> <Level> <Content>"');
   const parts = format.split(/(<[^<>]+>)/);
+  // Back-references in the literal parts need the headers' groups where they are.
+  const named = parts.some((part, index) => index % 2 === 0 && /\\[1-9k]/.test(part));
   const headers: string[] = [];
   let source = '';
+  let contentSource = '';
+  let beforeContent = '';
   parts.forEach((part, index) => {
     if (index % 2 === 0) {
-      source += part.replace(/ +/g, '\\s+');
+      const literal = part.replace(/ +/g, '\\s+');
+      source += literal;
+      contentSource += literal;
       return;
     }
     const name = part.slice(1, -1).trim();
@@ -31,11 +44,20 @@ export function parseLogFormat(format: string): LogFormat {
     if (headers.includes(name)) throw new AppError('log_format_invalid', `log format repeats the header <${name}>`);
     headers.push(name);
     source += `(?<${name}>.*?)`;
+    if (name === 'Content') beforeContent = contentSource;
+    contentSource += named || name === 'Content' ? `(?<${name}>.*?)` : '.*?';
   });
   if (!headers.includes('Content'))
     throw new AppError('log_format_invalid', `log format "${format}" has no <Content> header (the message to parse)`);
   try {
-    return { regex: new RegExp(`^${source}$`), headers };
+    const regex = new RegExp(`^${source}$`);
+    const endsWithContent = parts[parts.length - 1] === '' && parts[parts.length - 2]?.slice(1, -1).trim() === 'Content';
+    return {
+      regex,
+      headers,
+      content: new RegExp(`^${contentSource}$`),
+      ...(endsWithContent ? { contentStart: new RegExp(`^${beforeContent}`) } : {}),
+    };
   } catch (error) {
     throw new AppError('log_format_invalid', `log format "${format}" is not a valid pattern: ${(error as Error).message}`, {
       cause: error,
@@ -52,8 +74,24 @@ export function parseLogLine(format: LogFormat, line: string): Record<string, st
 
 /** The `Content` of one line, or undefined when the line does not match the format. */
 export function extractContent(format: LogFormat, line: string): string | undefined {
-  const match = format.regex.exec(line.replace(/\r$/, '').trim());
-  return match?.groups?.Content;
+  return formatContent(format, line.replace(/\r$/, '').trim());
+}
+
+/**
+ * The `Content` of a trimmed line, as `format.regex` would capture it. When the format ends with
+ * `<Content>`, the first way the headers before it match is the one the whole pattern takes, as long
+ * as the lazy `(?<Content>.*?)$` can then reach the end, which it can unless a line separator that
+ * `.` does not cross (U+2028, U+2029) follows; such a line takes the whole pattern.
+ */
+export function formatContent(format: LogFormat, line: string): string | undefined {
+  const start = format.contentStart;
+  if (start !== undefined) {
+    const match = start.exec(line);
+    if (match === null) return undefined;
+    const content = line.slice(match[0].length);
+    if (content.indexOf('\u2028') < 0 && content.indexOf('\u2029') < 0) return content;
+  }
+  return format.content.exec(line)?.groups?.Content;
 }
 
 /** Loghub-2k formats of the 8 systems in ../shared/data/loghub (see its README). */

@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline';
 import { TemplateMiner, type TemplateMinerOptions } from './drain.ts';
-import type { LogFormat } from './format.ts';
+import { formatContent, type LogFormat } from './format.ts';
+import { LineSplitter, readLinesSync } from './lines.ts';
 
 /**
  * Parses log lines into final groups. One streaming pass: each line's content (the format's
@@ -45,7 +45,7 @@ export class LogParser {
   push(raw: string): void {
     const content = lineContent(this.format, raw);
     if (content === undefined) this.unmatched++;
-    const { clusterId } = this.miner.add(content ?? raw.replace(/\r$/, ''));
+    const clusterId = this.miner.assign(content ?? raw.replace(/\r$/, ''));
     if (this.lines === this.ids.length) {
       const grown = new Int32Array(this.ids.length * 2);
       grown.set(this.ids);
@@ -75,17 +75,26 @@ export class LogParser {
 
 /** The format's `Content` of a raw line (a trailing `\r` dropped); the whole line without a format; undefined when it does not match. */
 export function lineContent(format: LogFormat | undefined, raw: string): string | undefined {
-  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-  return format ? format.regex.exec(line.trim())?.groups?.Content : line;
+  const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+  return format ? formatContent(format, line.trim()) : line;
 }
 
+/** Parses a stream of log text (lines as readline splits them). */
 export async function parseLogStream(
   input: NodeJS.ReadableStream,
   format: LogFormat | undefined,
   options: TemplateMinerOptions = {},
 ): Promise<ParsedLog> {
   const parser = new LogParser(format, options);
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const raw of rl) parser.push(raw);
+  const splitter = new LineSplitter((line) => parser.push(line));
+  for await (const chunk of input) splitter.write(chunk as Buffer | string);
+  splitter.end();
+  return parser.finish();
+}
+
+/** Parses a log file read in large chunks: the same result as `parseLogStream` on a read stream of it. */
+export function parseLogFile(path: string, format: LogFormat | undefined, options: TemplateMinerOptions = {}): ParsedLog {
+  const parser = new LogParser(format, options);
+  readLinesSync(path, (line) => parser.push(line));
   return parser.finish();
 }

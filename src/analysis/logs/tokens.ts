@@ -40,7 +40,6 @@ const OPENERS = '([{"\'`';
 const CLOSERS = ')]}"\'`,;:.!?';
 const OPENER_OF: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 const PAIRS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}', '"': '"', "'": "'", '`': '`' };
-const QUOTED_KEY = /["']:$/;
 const KEY_FIRST = /^[A-Za-z_][\w.\-$]*=/;
 const PLAIN_WORD = /^[A-Za-z_-]+[,;:.!?]?$/;
 const HEX_WORD = /^[a-fA-F]+$/;
@@ -51,10 +50,28 @@ const UNITS = new Set(
   ),
 );
 
-/** The trailing punctuation after a unit word (`KB),` → `),`), or undefined when `word` is not a unit. */
-function unitOf(word: string): string | undefined {
-  const unit = /^([^\W\d_]+|%)(\W*)$/u.exec(word);
-  return unit && UNITS.has(unit[1] as string) ? (unit[2] as string) : undefined;
+/**
+ * The trailing punctuation after a unit word (`KB),` → `),`), or undefined when `word` is not a unit:
+ * what `/^([^\W\d_]+|%)(\W*)$/u` captures, written out (it runs after most variable tokens).
+ */
+export function unitOf(word: string): string | undefined {
+  let end = 0;
+  while (end < word.length && isAsciiLetter(word.charCodeAt(end))) end++;
+  if (end === 0) {
+    if (word.charCodeAt(0) !== 37) return undefined;
+    end = 1;
+  }
+  for (let i = end; i < word.length; i++) if (isWordChar(word.charCodeAt(i))) return undefined;
+  return UNITS.has(word.slice(0, end)) ? word.slice(end) : undefined;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+
+/** `\w` without the `i` flag: ASCII letters, digits and `_`. */
+function isWordChar(c: number): boolean {
+  return isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 95;
 }
 
 /** Splits `message` on whitespace and classifies every token (see the module comment). */
@@ -62,13 +79,14 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
   const attachedColon = options.attachedColonValues ?? DEFAULT_MINER_PARAMETERS.attachedColonValues;
   const dotted = options.dottedNames ?? DEFAULT_MINER_PARAMETERS.dottedNames;
   const quoted = options.quotedValues ?? DEFAULT_MINER_PARAMETERS.quotedValues;
+  const memo = SHAPE_MEMOS[(attachedColon ? 1 : 0) | (dotted ? 2 : 0) | (quoted ? 4 : 0)] as ShapeMemo;
   const words = splitWords(message);
   const texts: string[] = [];
   const shapes: (string | undefined)[] = [];
   for (let i = 0; i < words.length; i++) {
     let word = words[i] as string;
     // JSON-like payloads: what follows a quoted key (`"user": "bob",`) is a value, quoted or not.
-    if (i > 0 && QUOTED_KEY.test(words[i - 1] as string) && !/^[{[]/.test(word)) {
+    if (i > 0 && endsWithQuotedKey(words[i - 1] as string) && word[0] !== '{' && word[0] !== '[') {
       const quote = word[0];
       if ((quote === '"' || quote === "'") && word.indexOf(quote, 1) < 0) {
         let close = -1;
@@ -84,7 +102,7 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
       continue;
     }
     // A quoted value with spaces after `=` or `:` is one value: join words up to the closing quote.
-    const quoteAt = openValueQuote(word);
+    const quoteAt = word.includes('"') || word.includes("'") ? openValueQuote(word) : -1;
     if (quoteAt >= 0) {
       const quote = word[quoteAt] as string;
       for (let j = i + 1; j < words.length && j <= i + 16; j++) {
@@ -95,12 +113,12 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
         }
       }
     }
-    let shape = shapeOf(word, attachedColon, dotted, quoted);
+    let shape = memo.shape(word);
     // A number followed by a unit is one value (`3.5 s`, `12 KB)`).
     const next = words[i + 1];
-    if (shape !== undefined && next !== undefined && isNumberWithAffixes(word)) {
+    if (shape !== undefined && next !== undefined) {
       const unit = unitOf(next);
-      if (unit !== undefined) {
+      if (unit !== undefined && isNumberWithAffixes(word)) {
         let suffix = unit;
         word = `${word} ${next}`;
         i++;
@@ -128,31 +146,150 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
 }
 
 /**
+ * Word → shape for one tokenizer setting, in front of `shapeOf`. Most words are either constants
+ * without digits, which recur (remembered here, up to MEMO_SIZE words at a time), or values with
+ * digits in one of two plain forms that `shapeOf` would only reach after all its other checks
+ * (`quickShape`); everything else goes to `shapeOf` itself.
+ */
+class ShapeMemo {
+  private readonly known = new Map<string, string | null>();
+
+  constructor(
+    private readonly attachedColon: boolean,
+    private readonly dotted: boolean,
+    private readonly quoted: boolean,
+  ) {}
+
+  shape(word: string): string | undefined {
+    const quick = quickShape(word);
+    if (quick !== NOT_QUICK) return quick;
+    if (hasAsciiDigit(word)) return shapeOf(word, this.attachedColon, this.dotted, this.quoted);
+    const known = this.known.get(word);
+    if (known !== undefined) return known ?? undefined;
+    const shape = shapeOf(word, this.attachedColon, this.dotted, this.quoted);
+    if (this.known.size >= MEMO_SIZE) this.known.clear();
+    this.known.set(word, shape ?? null);
+    return shape;
+  }
+}
+
+const MEMO_SIZE = 1 << 16;
+const SHAPE_MEMOS = Array.from({ length: 8 }, (_, i) => new ShapeMemo((i & 1) !== 0, (i & 2) !== 0, (i & 4) !== 0));
+
+const NOT_QUICK = '\u0000';
+const DIGIT = 1;
+/** Characters that send a word with digits to `shapeOf`: `=`, path and escape characters, brackets, quotes, `<`. */
+const NOT_PLAIN_VALUE = 2;
+const COLON = 4;
+/** Characters after which a leading `/` may not make a path on its own: brackets, quotes, `<`. */
+const NOT_PLAIN_PATH = 8;
+const TRAILING = 16;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CHAR_CLASS[c] = DIGIT;
+for (const c of '=/\\~') CHAR_CLASS[c.charCodeAt(0)] = NOT_PLAIN_VALUE;
+for (const c of '<"\'`()[]{}') CHAR_CLASS[c.charCodeAt(0)] = NOT_PLAIN_VALUE | NOT_PLAIN_PATH;
+CHAR_CLASS[58] = COLON | TRAILING;
+for (const c of ',;.!?') CHAR_CLASS[c.charCodeAt(0)] = TRAILING;
+
+/**
+ * The shape `shapeOf` gives two common kinds of word, found in one pass, else NOT_QUICK:
+ * - a word with a digit and none of `=/\~<"'`()[]{}`, no `..`, and no `:` unless it starts with a
+ *   digit (`1`, `blk_-42,`, `10.0.0.1:50010`, `3.5%`): `shapeOf` strips the trailing punctuation, finds
+ *   no prefix, path, `key=value`, dot leader or `name:value`, and the digit makes the core a value;
+ * - a word that starts with `/` and has no bracket, quote or `<`, longer than `/` once its
+ *   trailing punctuation is off (`/10.251.30.6:33145`, `/var/log/x,`): a path.
+ * Either way the shape is `<*>` followed by the trailing punctuation. The test checks this
+ * against `shapeOf` on every word of the Loghub samples.
+ */
+export function quickShape(word: string): string | typeof NOT_QUICK {
+  const n = word.length;
+  let seen = 0;
+  let dots = false;
+  let previousDot = false;
+  for (let i = 0; i < n; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 128) {
+      seen |= CHAR_CLASS[c] as number;
+      const dot = c === 46;
+      if (dot && previousDot) dots = true;
+      previousDot = dot;
+    } else previousDot = false;
+  }
+  let end = n;
+  while (end > 0) {
+    const c = word.charCodeAt(end - 1);
+    if (c >= 128 || ((CHAR_CLASS[c] as number) & TRAILING) === 0) break;
+    end--;
+  }
+  const first = word.charCodeAt(0);
+  if (first === 47) {
+    if ((seen & NOT_PLAIN_PATH) === 0 && end > 1) return end === n ? PARAM : PARAM + word.slice(end);
+    return NOT_QUICK;
+  }
+  if ((seen & DIGIT) === 0 || (seen & NOT_PLAIN_VALUE) !== 0 || dots) return NOT_QUICK;
+  if ((seen & COLON) !== 0 && !(first >= 48 && first <= 57)) return NOT_QUICK;
+  return end === n ? PARAM : PARAM + word.slice(end);
+}
+
+function hasAsciiDigit(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+/** `"user":` or `'user':` (as /["']:$/). */
+function endsWithQuotedKey(word: string): boolean {
+  const n = word.length;
+  if (n < 2 || word.charCodeAt(n - 1) !== 58) return false;
+  const c = word.charCodeAt(n - 2);
+  return c === 34 || c === 39;
+}
+
+/**
  * Joins each run of adjacent bare variables into one (`delete blk_1 blk_2 blk_3` → `delete <*>`),
  * so lists of any length share a template. A message with no constant token is left alone: its
  * length is all that tells such messages apart.
  */
 function collapseRuns(texts: string[], shapes: (string | undefined)[]): MessageTokens {
   if (!shapes.includes(undefined)) return { texts, shapes };
+  let previous = false;
+  let joins = false;
+  for (let i = 0; i < texts.length && !joins; i++) {
+    const current = joinsRun(texts, shapes, i);
+    joins = previous && current;
+    previous = current;
+  }
+  if (!joins) return { texts, shapes };
   const outTexts: string[] = [];
   const outShapes: (string | undefined)[] = [];
+  previous = false;
   for (let i = 0; i < texts.length; i++) {
-    if (i > 0 && joinsRun(texts, shapes, i) && joinsRun(texts, shapes, i - 1)) {
-      outTexts[outTexts.length - 1] += ` ${texts[i]}`;
-      continue;
+    const current = joinsRun(texts, shapes, i);
+    if (previous && current) outTexts[outTexts.length - 1] += ` ${texts[i]}`;
+    else {
+      outTexts.push(texts[i] as string);
+      outShapes.push(shapes[i]);
     }
-    outTexts.push(texts[i] as string);
-    outShapes.push(shapes[i]);
+    previous = current;
   }
   return { texts: outTexts, shapes: outShapes };
 }
 
 /** A name with one trailing digit (`SOCKS5`, `ssh2`, `eth0`): variable-looking, but it reads as a word. */
 export function readsAsWord(text: string): boolean {
-  return WORD_WITH_DIGIT.test(text);
+  // /^[A-Za-z][A-Za-z_-]*[A-Za-z]\d$/, written out: it runs on every bare variable.
+  const n = text.length;
+  if (n < 3) return false;
+  const last = text.charCodeAt(n - 1);
+  if (last < 48 || last > 57 || !isAsciiLetter(text.charCodeAt(0)) || !isAsciiLetter(text.charCodeAt(n - 2))) return false;
+  for (let i = 1; i < n - 2; i++) {
+    const c = text.charCodeAt(i);
+    if (!isAsciiLetter(c) && c !== 95 && c !== 45) return false;
+  }
+  return true;
 }
-
-const WORD_WITH_DIGIT = /^[A-Za-z][A-Za-z_-]*[A-Za-z]\d$/;
 
 /** A bare variable that is not a word with a digit (`SOCKS5`) joins a run. */
 function joinsRun(texts: readonly string[], shapes: readonly (string | undefined)[], i: number): boolean {
@@ -164,8 +301,21 @@ export function maskTokens(tokens: MessageTokens): string {
   return tokens.texts.map((text, i) => tokens.shapes[i] ?? text).join(' ');
 }
 
+const OTHER_SPACE = /[\t\n\v\f\r]/;
+
+/** Words between runs of ASCII spaces, tabs and line breaks. */
 function splitWords(message: string): string[] {
   const words: string[] = [];
+  if (!OTHER_SPACE.test(message)) {
+    // Spaces only, as nearly every log line: from space to space.
+    let from = 0;
+    for (let at = message.indexOf(' '); at >= 0; at = message.indexOf(' ', from)) {
+      if (at > from) words.push(message.slice(from, at));
+      from = at + 1;
+    }
+    if (from < message.length) words.push(message.slice(from));
+    return words;
+  }
   let start = -1;
   for (let i = 0; i < message.length; i++) {
     const c = message.charCodeAt(i);
@@ -231,7 +381,7 @@ function isNumberWithAffixes(word: string): boolean {
 }
 
 /** The shape of a variable-looking word, or undefined for a constant-looking one. */
-function shapeOf(word: string, attachedColon: boolean, dotted: boolean, quoted: boolean): string | undefined {
+export function shapeOf(word: string, attachedColon: boolean, dotted: boolean, quoted: boolean): string | undefined {
   // Fast path for the common case, a plain word with at most a trailing punctuation mark.
   if (PLAIN_WORD.test(word)) {
     const core = /[,;:.!?]$/.test(word) ? word.slice(0, -1) : word;
