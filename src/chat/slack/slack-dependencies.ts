@@ -1,10 +1,12 @@
 import type { Approvals } from '../../approvals/approvals.ts';
+import type { ConcurrencyLimiter } from '../../conversation/concurrency-limiter.ts';
 import type { ConversationService } from '../../conversation/conversation-service.ts';
 import type { DeploymentRegistry } from '../../deployments/deployment-registry.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { SlackRepository } from '../../store/slack-repository.ts';
 import type { ThreadRepository } from '../../store/thread-repository.ts';
 import type { ToolExecutor } from '../../tools/tool-executor.ts';
+import type { AckFirstPacer } from './ack-first-pacer.ts';
 
 /** A human's decision on a proposal, as the Slack surface forwards it. */
 export interface ProposalDecision {
@@ -41,6 +43,10 @@ export interface SlackDependencies {
   decisions: ProposalDecisions;
   logger: Logger;
   botUserId: string;
+  /** Turns in progress at once (answers to mentions, messages and `/llmops ask`). */
+  turns: ConcurrencyLimiter;
+  /** Work after an acknowledgement awaits `pacer.quiet()`, so waiting requests are acknowledged first. */
+  pacer: AckFirstPacer;
 }
 
 /** The approvals module behind the Slack buttons and the App Home. */

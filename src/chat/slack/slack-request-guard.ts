@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
+import type { ReceiverTraffic } from './ack-first-pacer.ts';
 
 /** Slack's own replay window: a request signed more than 5 minutes ago is stale (Bolt checks the same). */
 export const MAX_AGE_S = 5 * 60;
@@ -14,6 +15,8 @@ export interface SlackRequestGuardOptions {
   logger: Logger;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /** Told when each POST arrives and when it is answered, so that work waits behind acknowledgements. */
+  traffic?: ReceiverTraffic;
 }
 
 /**
@@ -96,6 +99,11 @@ export function guardSlackRequests(inner: RequestListener, options: SlackRequest
       return reply(response, 405, '/slack/events takes POST requests from Slack (events, interactions, slash commands)\n', {
         Allow: 'POST',
       });
+    }
+    const traffic = options.traffic;
+    if (traffic) {
+      traffic.requestStarted();
+      response.once('close', () => traffic.requestSettled());
     }
     void readBody(request).then(
       (raw) => {

@@ -4,11 +4,13 @@ import { basename } from 'node:path';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import type { Assistant } from '../../app.ts';
 import type { Config } from '../../config.ts';
+import { ConcurrencyLimiter } from '../../conversation/concurrency-limiter.ts';
 import { AppError, describeError } from '../../errors.ts';
 import type { IncidentChannel } from '../../incidents/incident-service.ts';
 import type { JobNotifier } from '../../jobs/job-runner.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { SlackRepository } from '../../store/slack-repository.ts';
+import { AckFirstPacer } from './ack-first-pacer.ts';
 import { answerInThread } from './answer-in-thread.ts';
 import { registerAppHome } from './listeners/app-home.ts';
 import { registerApprovalActions, registerSuggestedActions } from './listeners/approval-actions.ts';
@@ -27,15 +29,21 @@ export interface SlackSurface {
   jobProgress: JobNotifier;
   /** HTTP mode: the handler for `/slack/events` on the assistant's one port. */
   requestListener?: RequestListener;
+  /** Resolves once no turn (answer to a mention, message or `/llmops ask`) runs or waits. */
+  idle(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Turns answered at once; the rest queue in arrival order. */
+const TURNS_AT_ONCE = 4;
 
 /**
  * The Slack surface on @slack/bolt: Socket Mode with SLACK_APP_TOKEN, otherwise Bolt's
  * HTTP receiver mounted at /slack/events on PORT behind a guard (POST only; signature, replay
  * window and future-dated timestamps checked; malformed bodies refused at once).
- * It only translates between Slack and the conversation service and tool executor.
+ * It only translates between Slack and the conversation service and tool executor. Work that
+ * a request starts runs after the acknowledgements of the requests waiting (see AckFirstPacer).
  */
 export async function createSlackSurface(
   config: Config,
@@ -73,6 +81,7 @@ export async function createSlackSurface(
     });
     app = new App({ ...common, receiver });
   }
+  const pacer = new AckFirstPacer();
   const deps: SlackDependencies = {
     conversation: assistant.conversation,
     executor: assistant.executor,
@@ -82,6 +91,8 @@ export async function createSlackSurface(
     decisions,
     logger,
     botUserId,
+    pacer,
+    turns: new ConcurrencyLimiter(TURNS_AT_ONCE, { ready: () => pacer.quiet() }),
   };
   registerConversationListeners(app, deps);
   registerSlashCommand(app, deps);
@@ -109,7 +120,7 @@ export async function createSlackSurface(
       },
       investigate: async (threadId, question) => {
         const [, , threadTs] = threadId.split(':');
-        await answerInThread(app.client, deps.conversation, logger, {
+        await answerInThread(app.client, deps, {
           channel,
           threadTs,
           userId: 'alertmanager',
@@ -151,9 +162,11 @@ export async function createSlackSurface(
           requestListener: guardSlackRequests(receiver.requestListener, {
             signingSecret: config.SLACK_SIGNING_SECRET as string,
             logger,
+            traffic: pacer,
           }),
         }
       : {}),
+    idle: () => deps.turns.idle(),
     start: async () => {
       if (!receiver) await app.start();
     },

@@ -5,6 +5,8 @@ import type { SlackDependencies } from '../slack-dependencies.ts';
 export function registerAppHome(app: App, deps: SlackDependencies): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
+    // Bolt acknowledged the event; building the tab waits until no other request waits for its acknowledgement.
+    await deps.pacer.quiet();
     const [deployments, proposals, jobs] = await Promise.all([
       deps.deployments.list(),
       deps.decisions.open(),

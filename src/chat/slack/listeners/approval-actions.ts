@@ -19,6 +19,8 @@ export function registerApprovalActions(app: App, deps: SlackDependencies): void
       );
       return;
     }
+    // Acknowledged; deciding (and a rollout it may start) waits until no other request waits for its acknowledgement.
+    await deps.pacer.quiet();
     const outcome = await deps.decisions.decide({
       proposalId,
       decision: action.action_id === 'proposal_approve' ? 'approve' : 'reject',
@@ -53,6 +55,7 @@ export function registerSuggestedActions(app: App, deps: SlackDependencies): voi
       return;
     }
     if (!channel || !threadTs) return;
+    await deps.pacer.quiet();
     const result = await deps.executor.execute(parsed.tool, parsed.args, {
       threadId: `slack:${channel}:${threadTs}`,
       userId: body.user.id,

@@ -5,20 +5,28 @@ import type { SlackDependencies } from '../slack-dependencies.ts';
 /**
  * Mentions in channels (answered in the mention's thread, which the bot then follows),
  * direct messages, and follow-ups in threads the bot is part of. Each delivery is
- * handled once, whatever Slack retries.
+ * handled once, whatever Slack retries. Bolt acknowledges events before these run; the
+ * storage work (de-duplication, threads) waits with the turn, so a burst is acknowledged first.
  */
 export function registerConversationListeners(app: App, deps: SlackDependencies): void {
   app.event('app_mention', async ({ event, body, client }) => {
-    if (!deps.slack.firstDelivery(`event:${body.event_id}`)) return;
     const threadTs = event.thread_ts ?? event.ts;
-    deps.slack.joinThread(event.channel, threadTs);
-    await answerInThread(client, deps.conversation, deps.logger, {
-      channel: event.channel,
-      threadTs,
-      userId: event.user ?? 'unknown',
-      text: stripMentions(event.text),
-      threadId: `slack:${event.channel}:${threadTs}`,
-    });
+    await answerInThread(
+      client,
+      deps,
+      {
+        channel: event.channel,
+        threadTs,
+        userId: event.user ?? 'unknown',
+        text: stripMentions(event.text),
+        threadId: `slack:${event.channel}:${threadTs}`,
+      },
+      () => {
+        if (!deps.slack.firstDelivery(`event:${body.event_id}`)) return false;
+        deps.slack.joinThread(event.channel, threadTs);
+        return true;
+      },
+    );
   });
 
   app.event('message', async ({ event, body, client }) => {
@@ -30,17 +38,21 @@ export function registerConversationListeners(app: App, deps: SlackDependencies)
     if (!user || user === deps.botUserId) return;
     const direct = event.channel_type === 'im';
     // In channels, a mention is app_mention's; a plain reply counts only in a thread the bot joined.
-    const followUp =
-      !direct && threadTs !== undefined && !text.includes(`<@${deps.botUserId}>`) && deps.slack.inThread(event.channel, threadTs);
-    if (!direct && !followUp) return;
-    if (!deps.slack.firstDelivery(`event:${body.event_id}`)) return;
-    await answerInThread(client, deps.conversation, deps.logger, {
-      channel: event.channel,
-      threadTs,
-      userId: user,
-      text: stripMentions(text),
-      threadId: threadTs ? `slack:${event.channel}:${threadTs}` : `slack:${event.channel}`,
-    });
+    if (!direct && (threadTs === undefined || text.includes(`<@${deps.botUserId}>`))) return;
+    await answerInThread(
+      client,
+      deps,
+      {
+        channel: event.channel,
+        threadTs,
+        userId: user,
+        text: stripMentions(text),
+        threadId: threadTs ? `slack:${event.channel}:${threadTs}` : `slack:${event.channel}`,
+      },
+      // Checked when the turn starts, after any earlier mention of the thread has joined it.
+      () =>
+        (direct || deps.slack.inThread(event.channel, threadTs as string)) && deps.slack.firstDelivery(`event:${body.event_id}`),
+    );
   });
 }
 

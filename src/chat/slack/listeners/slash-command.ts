@@ -49,6 +49,8 @@ export function registerSlashCommand(app: App, deps: SlackDependencies): void {
     }
     // The command's own message starts the thread that follow-ups go to.
     const question = name === 'ask' ? rest : `${direct?.lead} ${rest}`;
+    // Acknowledged; the rest waits until no other request waits for its acknowledgement.
+    await deps.pacer.quiet();
     const header = await postOrRespond(
       client,
       respond,
@@ -62,7 +64,9 @@ export function registerSlashCommand(app: App, deps: SlackDependencies): void {
     const plan = direct ? planRequest(question, deps.deployments.names()) : undefined;
     const call = plan?.kind === 'calls' ? plan.calls[0] : undefined;
     if (direct && call?.tool === direct.tool) {
+      await deps.pacer.quiet();
       const result = await deps.executor.execute(call.tool, call.args, { threadId, userId: command.user_id, now: new Date() });
+      await deps.pacer.quiet();
       const rendered = renderAnswer({ text: result.summary, toolRuns: [{ tool: call.tool, args: call.args, result }] });
       deps.threads.append(threadId, 'slack', [new HumanMessage(question), new AIMessage(result.summary)], command.user_id);
       await client.chat.postMessage({
@@ -85,7 +89,7 @@ export function registerSlashCommand(app: App, deps: SlackDependencies): void {
       await client.chat.postMessage({ channel: command.channel_id, thread_ts: header, text: plan.question });
       return;
     }
-    await answerInThread(client, deps.conversation, deps.logger, {
+    await answerInThread(client, deps, {
       channel: command.channel_id,
       threadTs: header,
       userId: command.user_id,
