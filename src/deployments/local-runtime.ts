@@ -76,7 +76,6 @@ export class LocalRuntime implements DeploymentBackend {
         say(`replica ${index + 1} healthy after ${(took / 1000).toFixed(1)} s`);
       }
       await this.cutOver(spec, started, say);
-      for (const replica of started) this.options.ledger?.markServing(replica.child);
     } catch (error) {
       for (const replica of started) await stopReplica(replica);
       const message = (error as Error).message;
@@ -123,16 +122,21 @@ export class LocalRuntime implements DeploymentBackend {
     this.running.clear();
   }
 
-  /** Points each replica's slot at its new process and gives up the slots a scale-down leaves (all or nothing). */
+  /**
+   * Points each replica's slot at its new process and gives up the slots a scale-down leaves (all
+   * or nothing); the ledger notes the new replicas serve from now on (without slots, from here on).
+   */
   private async cutOver(spec: DeploymentSpec, started: Replica[], say: (event: string) => void): Promise<void> {
     const slots = this.options.slots;
-    if (!slots) return;
-    const served = await slots.serve(
-      spec.name,
-      spec.environment,
-      started.map((replica) => replica.url),
-    );
-    for (const [index, replica] of started.entries()) replica.served = served[index] as string;
+    const served = slots
+      ? await slots.serve(
+          spec.name,
+          spec.environment,
+          started.map((replica) => replica.url),
+        )
+      : [];
+    for (const [index, replica] of started.entries()) replica.served = served[index] ?? replica.url;
+    for (const replica of started) this.options.ledger?.markServing(replica.child);
     if (served.length > 0) say(`cut over: ${spec.version} now answers on ${served.join(', ')}`);
   }
 

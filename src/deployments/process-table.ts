@@ -80,18 +80,24 @@ function tokenOf(pid: number): string | undefined {
     ?.slice(prefix.length);
 }
 
+function readOr(read: () => string, otherwise: string): string {
+  try {
+    return read();
+  } catch {
+    // Some sandboxes hide it.
+    return otherwise;
+  }
+}
+
 const dead = (state: string | undefined) => state === undefined || state === 'Z' || state === 'X';
 
 export const procTable: ProcessTable = {
   kind: 'proc',
   self() {
-    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    // Pids are only comparable inside one pid namespace (a container has its own).
-    return {
-      machine: `${bootId}/${readlinkSync('/proc/self/ns/pid')}`,
-      pid: process.pid,
-      start: readStat(process.pid)?.start ?? '',
-    };
+    // Pids are only comparable inside one boot and one pid namespace (a container has its own).
+    const boot = readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), hostname());
+    const namespace = readOr(() => readlinkSync('/proc/self/ns/pid'), 'pid');
+    return { machine: `${boot}/${namespace}`, pid: process.pid, start: readStat(process.pid)?.start ?? '' };
   },
   isRunning({ pid, start }) {
     const stat = readStat(pid);
