@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
-import { DEMO_DEPLOYMENTS } from '../demo/demo-fleet.ts';
+import { DEMO_DEPLOYMENTS } from '../demo/demo-deployments.ts';
 import { readLiveFleet } from '../demo/fleet-file.ts';
 import type { Db } from '../store/database.ts';
 

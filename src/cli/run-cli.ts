@@ -65,7 +65,7 @@ const CONFIGURED_COMMANDS: Record<string, (args: string[], config: Config, io: C
   plan: async (args, config, io) => (await import('./plan-command.ts')).runPlanCommand(args, config, io),
   estimate: async (args, config, io) => (await import('./estimate-command.ts')).runEstimateCommand(args, config, io),
   demo: async (args, config, io) => (await import('./demo-command.ts')).runDemoCommand(args, config, io),
-  proposals: async (_args, config, io) => (await import('./proposal-commands.ts')).runProposalsCommand(config, io),
+  proposals: async (_args, config, io) => (await import('./proposals-command.ts')).runProposalsCommand(config, io),
   approve: (args, config, io) => decide('approve', args, config, io),
   reject: (args, config, io) => decide('reject', args, config, io),
   chat: async (args, config, io) =>

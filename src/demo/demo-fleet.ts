@@ -5,62 +5,16 @@ import type { DeploymentBackend } from '../deployments/deployment-spec.ts';
 import type { ReplicaSlots } from '../deployments/replica-slots.ts';
 import type { Logger } from '../observability/logger.ts';
 import { deriveSeed } from '../random/seeded-random.ts';
+import { DEMO_DEPLOYMENTS, type DemoDeployment } from './demo-deployments.ts';
 import { type FleetDescription, fleetFilePath } from './fleet-file.ts';
 import { type PlannedDeployment, planFleet } from './fleet-plan.ts';
 import { type BackfillOptions, backfillHistory } from './history-backfill.ts';
 import { targetGroups, writePrometheusTargets } from './prometheus-targets.ts';
 import { type FleetServer, type ServerHost, WorkerHost } from './server-host.ts';
 import { ServerLog } from './server-log.ts';
-import type { ServerConfig } from './serving-model.ts';
 import { TrafficGenerator } from './traffic-generator.ts';
 
-/** One deployment of the demo fleet: what it serves, where, on what, and its usual traffic. */
-export interface DemoDeployment extends ServerConfig {
-  name: string;
-  environment: 'prod' | 'staging' | 'dev';
-  version: string;
-  /** Requests per second at the daily peak on a weekday. */
-  peakRatePerSecond: number;
-}
-
-export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
-  {
-    name: 'llama-3-8b',
-    environment: 'prod',
-    version: 'v2',
-    model: 'llama-3-8b',
-    gpu: 'A100-80GB',
-    gpuCount: 1,
-    dtype: 'bf16',
-    maxNumSeqs: 64,
-    maxNumBatchedTokens: 8192,
-    peakRatePerSecond: 3,
-  },
-  {
-    name: 'mistral-7b',
-    environment: 'prod',
-    version: 'v4',
-    model: 'mistral-7b',
-    gpu: 'L40S',
-    gpuCount: 1,
-    dtype: 'bf16',
-    maxNumSeqs: 48,
-    maxNumBatchedTokens: 8192,
-    peakRatePerSecond: 2,
-  },
-  {
-    name: 'qwen2-7b',
-    environment: 'staging',
-    version: 'v1',
-    model: 'qwen2-7b',
-    gpu: 'L4',
-    gpuCount: 1,
-    dtype: 'fp8',
-    maxNumSeqs: 32,
-    maxNumBatchedTokens: 4096,
-    peakRatePerSecond: 0.5,
-  },
-];
+export { DEMO_DEPLOYMENTS, type DemoDeployment } from './demo-deployments.ts';
 
 export interface FleetMember {
   deployment: DemoDeployment;
