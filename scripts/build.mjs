@@ -2,7 +2,7 @@
 // files the code reads beside its modules (SQL migrations, the planner's weights, the worker's entry).
 // `--if-stale` builds only when a source is newer than the last build (the tests and benches use it).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,15 +40,25 @@ if (process.argv.includes('--if-stale')) {
 
 // The stamp carries the time the build started, so a source saved during the build counts as newer.
 const started = new Date();
-rmSync(dist, { recursive: true, force: true });
+// Built aside and swapped in at the end, so that a process running dist/ meanwhile (a test, npm start)
+// never sees a half-written build, and a failed build leaves the last good one in place.
+const staging = join(root, 'node_modules', '.cache', `llmops-dist-${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', staging], {
+  stdio: 'inherit',
+});
 if (compiled.status !== 0) {
-  process.stderr.write('build: tsc found the errors above, so dist/ is not usable; fix them and run npm run build again\n');
-  // No stamp: the next --if-stale build tries again.
+  rmSync(staging, { recursive: true, force: true });
+  process.stderr.write('build: tsc found the errors above; dist/ was left as it was. Fix them and run npm run build again\n');
   process.exit(compiled.status ?? 1);
 }
 for (const dir of sourceDirs)
-  for (const file of filesUnder(join(root, dir))) if (!file.endsWith('.ts')) cpSync(file, join(dist, relative(root, file)));
-writeFileSync(stamp, `${JSON.stringify({ built: started.toISOString() })}\n`);
-utimesSync(stamp, started, started);
+  for (const file of filesUnder(join(root, dir))) if (!file.endsWith('.ts')) cpSync(file, join(staging, relative(root, file)));
+const stagedStamp = join(staging, 'build-stamp.json');
+writeFileSync(stagedStamp, `${JSON.stringify({ built: started.toISOString() })}\n`);
+utimesSync(stagedStamp, started, started);
+const previous = `${staging}-previous`;
+if (existsSync(dist)) renameSync(dist, previous);
+renameSync(staging, dist);
+rmSync(previous, { recursive: true, force: true });
