@@ -116,7 +116,7 @@ describe('the process ledger', () => {
     const unrecordable = new ProcessLedger(closed);
     closed.close();
     expect(() => unrecordable.spawn({ kind: 'job' }, [process.execPath, '-e', 'setInterval(()=>{},1000)'], {})).toThrow(
-      /not open/,
+      /^could not record the job in DATA_DIR.s process ledger \(The database connection is not open\), so it was not started/,
     );
     expect(ledger.records()).toEqual([]);
   });

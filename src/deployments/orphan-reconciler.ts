@@ -117,9 +117,11 @@ function interruptedNote(
   const { name, environment, version } = spec;
   const owner = orphans[0]?.record.owner.pid;
   const what =
-    current && current.spec.version === version
-      ? `The change of ${name} in ${environment} to ${spec.replicas} replica${spec.replicas === 1 ? '' : 's'}`
-      : `The rollout of ${name} ${version} to ${environment}`;
+    current?.spec.version !== version
+      ? `The rollout of ${name} ${version} to ${environment}`
+      : current.spec.replicas !== spec.replicas
+        ? `The change of ${name} in ${environment} to ${spec.replicas} replica${spec.replicas === 1 ? '' : 's'}`
+        : `The redeploy of ${name} ${version} in ${environment} with new settings`;
   const servedAt = orphans.map((o) => o.record.servingSince).find((at) => at !== undefined);
   const when = servedAt
     ? `after ${version} took over the deployment's address at ${servedAt.toISOString()}, before the history was written`

@@ -1,5 +1,6 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { AppError, describeError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
 import type { DeploymentSpec } from './deployment-spec.ts';
 import { PROCESS_TOKEN_VARIABLE, type ProcessOwner, type ProcessTable, processTable } from './process-table.ts';
@@ -69,28 +70,16 @@ export class ProcessLedger {
    */
   spawn(purpose: ProcessPurpose, argv: readonly [string, ...string[]], options: SpawnOptions): ChildProcess {
     const token = randomUUID();
-    const id = Number(
-      this.db
-        .prepare(
-          `INSERT INTO process_ledger (token, kind, owner_machine, owner_pid, owner_start, command, deployment, environment, version, spec, port, job_id, started_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          token,
-          purpose.kind,
-          this.owner.machine,
-          this.owner.pid,
-          this.owner.start,
-          JSON.stringify(argv),
-          purpose.spec?.name ?? null,
-          purpose.spec?.environment ?? null,
-          purpose.spec?.version ?? null,
-          purpose.spec ? JSON.stringify(purpose.spec) : null,
-          purpose.port ?? null,
-          purpose.jobId ?? null,
-          new Date().toISOString(),
-        ).lastInsertRowid,
-    );
+    let id: number;
+    try {
+      id = this.insert(token, purpose, argv);
+    } catch (error) {
+      throw new AppError(
+        'process_ledger_unwritable',
+        `could not record the ${purpose.kind} in DATA_DIR's process ledger (${describeError(error)}), so it was not started: a process the ledger does not know could outlive the assistant unseen`,
+        { cause: error },
+      );
+    }
     const [file, ...args] = argv;
     let child: ChildProcess;
     try {
@@ -119,6 +108,31 @@ export class ProcessLedger {
       }
     }
     return child;
+  }
+
+  private insert(token: string, purpose: ProcessPurpose, argv: readonly string[]): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO process_ledger (token, kind, owner_machine, owner_pid, owner_start, command, deployment, environment, version, spec, port, job_id, started_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          token,
+          purpose.kind,
+          this.owner.machine,
+          this.owner.pid,
+          this.owner.start,
+          JSON.stringify(argv),
+          purpose.spec?.name ?? null,
+          purpose.spec?.environment ?? null,
+          purpose.spec?.version ?? null,
+          purpose.spec ? JSON.stringify(purpose.spec) : null,
+          purpose.port ?? null,
+          purpose.jobId ?? null,
+          new Date().toISOString(),
+        ).lastInsertRowid,
+    );
   }
 
   /** Notes that a replica now answers on its deployment's address (for what a restart says about it). */
@@ -195,11 +209,20 @@ function fromRow(row: Row): LedgerRecord {
     owner: { machine: row.owner_machine, pid: row.owner_pid, start: row.owner_start },
     pid: row.pid ?? undefined,
     pgid: row.pgid ?? undefined,
-    command: JSON.parse(row.command) as string[],
-    spec: row.spec ? (JSON.parse(row.spec) as DeploymentSpec) : undefined,
+    command: parsed<string[]>(row.command) ?? [],
+    spec: row.spec ? parsed<DeploymentSpec>(row.spec) : undefined,
     port: row.port ?? undefined,
     jobId: row.job_id ?? undefined,
     startedAt: new Date(row.started_at),
     servingSince: row.serving_since ? new Date(row.serving_since) : undefined,
   };
+}
+
+/** A record edited by hand must not stop the start: what cannot be read is left out (the token still finds the process). */
+function parsed<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
 }
