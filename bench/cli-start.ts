@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COUNTER = fileURLToPath(new URL('./support/module-counter.mjs', import.meta.url));
+const BEFORE = fileURLToPath(new URL('./support/plan-through-assistant.ts', import.meta.url));
 
 interface Case {
   name: string;
@@ -70,10 +71,10 @@ function countModules(node: string[], env: NodeJS.ProcessEnv, scratch: string): 
 /**
  * Start-up of `llmops` commands as a user runs them, whole processes side by side in one run:
  * `node -e 0`, then plan, estimate, logs parse, anomalies score and proposals, compiled and through
- * tsx, round-robin so that a busy machine slows all alike. Prints medians and ratios to `node -e 0`,
- * and the modules each command loads.
+ * tsx, round-robin so that a busy machine slows all alike, and `plan` as it was before (tsx and the
+ * whole assistant). Prints medians and ratios to `node -e 0`, and the modules each command loads.
  */
-export async function benchCliStart(runs = 7): Promise<void> {
+export async function benchCliStart(runs = 7, beforeRuns = 3): Promise<void> {
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed; the compiled CLI cannot be measured');
   const scratch = mkdtempSync(join(tmpdir(), 'llmops-bench-cli-'));
@@ -134,6 +135,14 @@ export async function benchCliStart(runs = 7): Promise<void> {
         }
       }
     }
+    // The reference: plan as it was, through tsx and the whole assistant (fresh DATA_DIR), fewer runs as each takes seconds.
+    const before: number[] = [];
+    for (let round = 0; round < beforeRuns; round++) {
+      baseline.push(run(['-e', '0'], {}).ms);
+      const result = run(['--import', 'tsx', BEFORE, 'deploy llama-3-8b v2 to staging'], { DATA_DIR: freshDataDir() });
+      if (!result.stdout.startsWith(cases[0]?.expect ?? '')) throw new Error(`the whole assistant planned ${result.stdout}`);
+      before.push(result.ms);
+    }
     const base = median(baseline);
     const cell = (ms: number) => `${ms.toFixed(0).padStart(5)} ms ${`${(ms / base).toFixed(1)}×`.padStart(6)}`;
     console.log(
@@ -147,10 +156,14 @@ export async function benchCliStart(runs = 7): Promise<void> {
       const modules = FORMS.map((form) => countModules([...form.node, ...item.args], { DATA_DIR: item.dataDir() }, scratch));
       console.log(`${item.name.padEnd(62)}| ${cell(compiled)} | ${cell(tsx)} | ${modules.join(' / ')}`);
     }
+    console.log(
+      `${`plan as before: tsx + whole assistant (median of ${beforeRuns})`.padEnd(62)}|                  | ${cell(median(before))} | ${countModules(['--import', 'tsx', BEFORE, 'deploy llama-3-8b v2 to staging'], { DATA_DIR: freshDataDir() }, scratch)} (tsx)`,
+    );
   } finally {
     for (const dir of fresh) rmSync(dir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await benchCliStart(Number(process.argv[2] ?? 7));
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  await benchCliStart(Number(process.argv[2] ?? 7), Number(process.argv[3] ?? 3));
