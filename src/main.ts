@@ -2,20 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startAssistant } from './app.ts';
+import { type Assistant, startAssistant } from './app.ts';
 import { runTerminalChat } from './chat/local/terminal-chat.ts';
 import { TerminalIncidentChannel } from './chat/local/terminal-incident-channel.ts';
 import { forTerminal } from './chat/local/terminal-text.ts';
-import { decisionsOf } from './chat/slack/slack-dependencies.ts';
-import { createSlackSurface, type SlackSurface } from './chat/slack/slack-surface.ts';
-import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import type { SlackSurface } from './chat/slack/slack-surface.ts';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { describeError } from './errors.ts';
 import { healthReport } from './http/health-report.ts';
 import { createHttpServer, listen } from './http/http-server.ts';
 import { alertmanagerRoute } from './incidents/alertmanager-route.ts';
 import { IncidentRepository } from './incidents/incident-repository.ts';
 import { IncidentService } from './incidents/incident-service.ts';
-import { createLogger } from './observability/logger.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 import { Redactor } from './security/secret-redactor.ts';
 import { ChangeEventRepository } from './store/change-event-repository.ts';
 
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
   const assistant = await startAssistant(config, logger);
   let slack: SlackSurface | undefined;
   try {
-    slack = slackMode ? await createSlackSurface(config, assistant, logger, decisionsOf(assistant.approvals)) : undefined;
+    slack = slackMode ? await startSlackSurface(config, assistant, logger) : undefined;
     if (slack) {
       assistant.setNotifier(slack.notify);
       assistant.setJobNotifier(slack.jobProgress);
@@ -139,6 +138,15 @@ async function main(): Promise<void> {
   } else {
     logger.info('standard input is not a terminal: running as a service without the chat prompt until SIGTERM');
   }
+}
+
+/** Bolt and the Slack surface, loaded only in Slack mode (the terminal assistant starts without them). */
+async function startSlackSurface(config: Config, assistant: Assistant, logger: Logger): Promise<SlackSurface> {
+  const [{ createSlackSurface }, { decisionsOf }] = await Promise.all([
+    import('./chat/slack/slack-surface.ts'),
+    import('./chat/slack/slack-dependencies.ts'),
+  ]);
+  return createSlackSurface(config, assistant, logger, decisionsOf(assistant.approvals));
 }
 
 main().catch((error: unknown) => {
