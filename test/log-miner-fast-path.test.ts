@@ -10,7 +10,8 @@ import { csvField } from '../src/analysis/logs/accuracy.ts';
 import { TemplateMiner, type TemplateMinerOptions } from '../src/analysis/logs/drain.ts';
 import { formatContent, LOGHUB_FORMATS, parseLogFormat } from '../src/analysis/logs/format.ts';
 import { LineSplitter } from '../src/analysis/logs/lines.ts';
-import { LogParser } from '../src/analysis/logs/parse.ts';
+import { parseLogFileInParallel } from '../src/analysis/logs/parallel-parse.ts';
+import { LogParser, type ParsedLog, parseLogFile } from '../src/analysis/logs/parse.ts';
 import { quickShape, readsAsWord, shapeOf, unitOf } from '../src/analysis/logs/tokens.ts';
 import { runLogsCommand } from '../src/cli/logs-command.ts';
 
@@ -240,13 +241,59 @@ describe('llmops logs parse', () => {
     );
   });
 
-  it('writes the reference CSV for a file of every sample mixed, with CRLF, lone CR and no final break', async () => {
+  /** Every sample mixed, lines ended by LF, CRLF or a lone CR at random, the last one by nothing. */
+  async function mixedFile(): Promise<string> {
     const lines = SYSTEMS.flatMap((system) => samples.get(system) ?? []);
     const next = random(3);
     const text = lines.map((line) => line + ['\n', '\r\n', '\r'][Math.floor(next() * 3)]).join('');
     const file = join(dir, 'mixed.log');
     await writeFile(file, text.slice(0, -1));
+    return file;
+  }
+
+  it('writes the reference CSV for a file of every sample mixed, with CRLF, lone CR and no final break', async () => {
+    const file = await mixedFile();
     const format = LOGHUB_FORMATS.HDFS as string;
     expect(await parse([file, '--format', format])).toBe(await referenceCsv(file, format));
+  });
+
+  describe('with worker threads', () => {
+    /** What a parse tells about the lines, for comparing two paths. */
+    const summary = ({ lines, unmatched, eventIds, templates }: ParsedLog) =>
+      JSON.stringify({ lines, unmatched, templates, eventIds: Array.from(eventIds) });
+
+    it('keep the order, the breaks and the unmatched count across batches, with dictionaries started anew', async () => {
+      const file = await mixedFile();
+      // The HDFS format matches only the HDFS lines: the others are unmatched and parsed whole.
+      const format = parseLogFormat(LOGHUB_FORMATS.HDFS as string);
+      const reference = parseLogFile(file, format, { maxClusters: 40, rememberOutcomes: false });
+      expect(reference.unmatched).toBeGreaterThan(1000);
+      // Starting workers from the sources takes a while (tsx): few runs, each with many batches.
+      for (const [workers, batchBytes] of [
+        [1, 100],
+        [3, 700],
+      ] as const) {
+        const parallel = await parseLogFileInParallel(
+          file,
+          format,
+          { maxClusters: 40 },
+          { workers, batchBytes, minBytes: 0, keysKept: 16 },
+        );
+        expect(parallel.workers).toBe(workers);
+        expect(summary(parallel), `${workers} workers, ${batchBytes} bytes`).toBe(summary(reference));
+      }
+    });
+
+    it('read a line longer than a batch, a file whose end has no LF, and an empty file', async () => {
+      const long = join(dir, 'long.log');
+      await writeFile(long, `short 1\n${'word 42 '.repeat(2000)}\nshort 2\na 1\rb 2\r\nc 3\rd 4`);
+      const empty = join(dir, 'empty.log');
+      await writeFile(empty, '');
+      for (const file of [long, empty]) {
+        const parallel = await parseLogFileInParallel(file, undefined, {}, { workers: 2, batchBytes: 64, minBytes: 0 });
+        expect(parallel.workers).toBe(2);
+        expect(summary(parallel), file).toBe(summary(parseLogFile(file, undefined)));
+      }
+    });
   });
 });

@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { csvField } from '../analysis/logs/accuracy.ts';
 import { parseLogFormat } from '../analysis/logs/format.ts';
-import { type ParsedLog, parseLogFile } from '../analysis/logs/parse.ts';
+import { parseLogFileInParallel } from '../analysis/logs/parallel-parse.ts';
+import type { ParsedLog } from '../analysis/logs/parse.ts';
 import { AppError } from '../errors.ts';
 import { type LogSource, parseMatch, type TailQuery } from '../integrations/logs/log-source.ts';
 
@@ -72,7 +73,7 @@ export async function runLogsCommand(
     throw new AppError('log_file_missing', `cannot read log file ${file}: ${(error as Error).message}`, { cause: error });
   }
 
-  const result = parseLogFile(file, format, {
+  const result = await parseLogFileInParallel(file, format, {
     extraMasks: masks,
     ...(similarity !== undefined ? { similarity } : {}),
     ...(depth !== undefined ? { depth } : {}),
@@ -82,6 +83,7 @@ export async function runLogsCommand(
   io.stderr.write(
     `logs parse: ${result.lines} lines, ${result.templates.length} templates` +
       (result.unmatched ? `, ${result.unmatched} lines did not match the format (parsed whole)` : '') +
+      (result.workers ? ` (tokenized on ${result.workers} worker threads)` : '') +
       '\n',
   );
   return 0;

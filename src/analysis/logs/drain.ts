@@ -114,6 +114,8 @@ interface Remembered {
   version: number;
   /** Positions (and that line's texts there) where a variable's text took part in the comparison. */
   checks: number[] | undefined;
+  /** The same positions counted among the message's variable tokens only. */
+  checkVariables: number[] | undefined;
   checkTexts: string[] | undefined;
 }
 
@@ -255,19 +257,51 @@ export class TemplateMiner {
     if (this.createdSinceMerge >= Math.max(MERGE_EVERY, this.clusters.size)) this.mergeNow();
   }
 
+  /**
+   * Adds a message given as `messageKey(tokens)` and `variableTexts(tokens)` (tokens split by a
+   * miner with the same options, e.g. on another thread), the latter as `source.slice(from, to)`
+   * (read only when needed); returns its cluster id as `assign` does.
+   */
+  assignKeyed(key: string, source: string, from = 0, to = source.length): number {
+    const known = this.remember ? this.remembered.get(key) : undefined;
+    if (
+      known !== undefined &&
+      this.recalls(known) &&
+      (known.checkVariables === undefined || agreesKeyed(known, source.slice(from, to)))
+    ) {
+      this.touch(known.cluster);
+      this.lastChanged = false;
+      return known.cluster.id;
+    }
+    const tokens = tokensFromKey(key, source.slice(from, to));
+    const id = this.placeInFull(tokens, routeKeys(tokens.texts, tokens.shapes), key).id;
+    this.mergeIfDue();
+    return id;
+  }
+
   /** The cluster a message joins (widened to cover it) or starts. */
   private place(tokens: MessageTokens): Cluster {
-    const { texts, shapes } = tokens;
-    const n = texts.length;
-    const keys = routeKeys(texts, shapes);
+    const keys = routeKeys(tokens.texts, tokens.shapes);
     const key = this.remember ? keys.join('\n') : '';
-    const version = this.versions[n] ?? 0;
     const known = this.remember ? this.remembered.get(key) : undefined;
-    if (known !== undefined && known.version === version && agrees(known, texts)) {
+    if (known !== undefined && this.recalls(known) && agrees(known, tokens.texts)) {
       this.touch(known.cluster);
       this.lastChanged = false;
       return known.cluster;
     }
+    return this.placeInFull(tokens, keys, key);
+  }
+
+  /** True while no cluster of the remembered line's token count has changed. */
+  private recalls(known: Remembered): boolean {
+    return known.version === (this.versions[known.cluster.texts.length] ?? 0);
+  }
+
+  /** `place` by comparing the message with its candidate clusters; remembers an outcome that changed nothing. */
+  private placeInFull(tokens: MessageTokens, keys: string[], key: string): Cluster {
+    const { texts, shapes } = tokens;
+    const n = texts.length;
+    const version = this.versions[n] ?? 0;
     const match = this.bestMatch(tokens, keys);
     if (match) {
       const changed = generalize(match, tokens);
@@ -283,6 +317,7 @@ export class TemplateMiner {
           cluster: match,
           version,
           checks,
+          checkVariables: checks?.map((i) => variableIndex(shapes, i)),
           checkTexts: checks?.map((i) => detach(texts[i] as string)),
         });
       }
@@ -512,6 +547,65 @@ function agrees(known: Remembered, texts: readonly string[]): boolean {
   if (checks === undefined || checkTexts === undefined) return true;
   for (let j = 0; j < checks.length; j++) if (texts[checks[j] as number] !== checkTexts[j]) return false;
   return true;
+}
+
+/** As `agrees`, for the variable texts of `variableTexts`. */
+function agreesKeyed(known: Remembered, variables: string): boolean {
+  const { checkVariables, checkTexts } = known;
+  if (checkVariables === undefined || checkTexts === undefined) return true;
+  const texts = variables.split('\n');
+  for (let j = 0; j < checkVariables.length; j++) if (texts[checkVariables[j] as number] !== checkTexts[j]) return false;
+  return true;
+}
+
+/** How many variable tokens come before position `i`. */
+function variableIndex(shapes: readonly (string | undefined)[], i: number): number {
+  let index = 0;
+  for (let k = 0; k < i; k++) if (shapes[k] !== undefined) index++;
+  return index;
+}
+
+/**
+ * The key a miner files a message under: its tree keys (a constant as written, a variable by its
+ * shape) joined by `\n`, which no token holds. A key holds `<*>` where and only where the token is
+ * a variable (a token written with `<*>` is always given a shape), so with `variableTexts` it gives
+ * the tokens back (`tokensFromKey`).
+ */
+export function messageKey(tokens: MessageTokens): string {
+  return routeKeys(tokens.texts, tokens.shapes).join('\n');
+}
+
+/** The texts of the message's variable tokens, joined by `\n`. */
+export function variableTexts(tokens: MessageTokens): string {
+  let out = '';
+  let first = true;
+  for (let i = 0; i < tokens.texts.length; i++) {
+    if (tokens.shapes[i] === undefined) continue;
+    out += first ? tokens.texts[i] : `\n${tokens.texts[i]}`;
+    first = false;
+  }
+  return out;
+}
+
+/** The tokens of `messageKey` and `variableTexts`. */
+export function tokensFromKey(key: string, variables: string): MessageTokens {
+  if (key === '') return { texts: [], shapes: [] };
+  const keys = key.split('\n');
+  const values = variables.split('\n');
+  const texts = new Array<string>(keys.length);
+  const shapes = new Array<string | undefined>(keys.length);
+  let v = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (k.includes(PARAM)) {
+      shapes[i] = k;
+      texts[i] = values[v++] as string;
+    } else {
+      shapes[i] = undefined;
+      texts[i] = k;
+    }
+  }
+  return { texts, shapes };
 }
 
 /**

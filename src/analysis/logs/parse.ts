@@ -45,7 +45,20 @@ export class LogParser {
   push(raw: string): void {
     const content = lineContent(this.format, raw);
     if (content === undefined) this.unmatched++;
-    const clusterId = this.miner.assign(content ?? raw.replace(/\r$/, ''));
+    this.record(this.miner.assign(content ?? raw.replace(/\r$/, '')));
+  }
+
+  /**
+   * Adds one line split elsewhere (its content as `push` finds it, tokens by a miner with the same
+   * options), given as its `messageKey` and its `variableTexts` (`source.slice(from, to)`);
+   * `matched` says whether the format matched.
+   */
+  pushKeyed(key: string, matched: boolean, source: string, from: number, to: number): void {
+    if (!matched) this.unmatched++;
+    this.record(this.miner.assignKeyed(key, source, from, to));
+  }
+
+  private record(clusterId: number): void {
     if (this.lines === this.ids.length) {
       const grown = new Int32Array(this.ids.length * 2);
       grown.set(this.ids);
@@ -56,16 +69,23 @@ export class LogParser {
 
   /** Final groups of every line pushed so far, numbered by first appearance. */
   finish(): ParsedLog {
-    const eventOf = new Map<number, number>();
     const templates: string[] = [];
     const eventIds = new Int32Array(this.lines);
+    // Per cluster id as added (ids are small and dense): its event, once its final cluster has one.
+    const eventOfId = new Map<number, number>();
+    const eventOfFinal = new Map<number, number>();
     for (let i = 0; i < this.lines; i++) {
-      const clusterId = this.miner.resolve(this.ids[i] as number);
-      let event = eventOf.get(clusterId);
+      const id = this.ids[i] as number;
+      let event = eventOfId.get(id);
       if (event === undefined) {
-        templates.push(this.miner.template(clusterId) ?? this.evicted.get(clusterId) ?? '');
-        event = templates.length;
-        eventOf.set(clusterId, event);
+        const clusterId = this.miner.resolve(id);
+        event = eventOfFinal.get(clusterId);
+        if (event === undefined) {
+          templates.push(this.miner.template(clusterId) ?? this.evicted.get(clusterId) ?? '');
+          event = templates.length;
+          eventOfFinal.set(clusterId, event);
+        }
+        eventOfId.set(id, event);
       }
       eventIds[i] = event;
     }

@@ -57,6 +57,7 @@ const UNITS = new Set(
 export function unitOf(word: string): string | undefined {
   let end = 0;
   while (end < word.length && isAsciiLetter(word.charCodeAt(end))) end++;
+  if (end > LONGEST_UNIT) return undefined;
   if (end === 0) {
     if (word.charCodeAt(0) !== 37) return undefined;
     end = 1;
@@ -64,6 +65,8 @@ export function unitOf(word: string): string | undefined {
   for (let i = end; i < word.length; i++) if (isWordChar(word.charCodeAt(i))) return undefined;
   return UNITS.has(word.slice(0, end)) ? word.slice(end) : undefined;
 }
+
+const LONGEST_UNIT = Math.max(...[...UNITS].map((unit) => unit.length));
 
 function isAsciiLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
@@ -161,12 +164,12 @@ class ShapeMemo {
   ) {}
 
   shape(word: string): string | undefined {
-    const quick = quickShape(word);
-    if (quick !== NOT_QUICK) return quick;
-    if (hasAsciiDigit(word)) return shapeOf(word, this.attachedColon, this.dotted, this.quoted);
     const known = this.known.get(word);
     if (known !== undefined) return known ?? undefined;
+    const quick = quickShape(word);
+    if (quick !== NOT_QUICK) return quick;
     const shape = shapeOf(word, this.attachedColon, this.dotted, this.quoted);
+    if (hasAsciiDigit(word)) return shape;
     if (this.known.size >= MEMO_SIZE) this.known.clear();
     this.known.set(word, shape ?? null);
     return shape;

@@ -1,0 +1,196 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { TemplateMinerOptions } from './drain.ts';
+import type { LogFormat } from './format.ts';
+import { LogParser, type ParsedLog, parseLogFile } from './parse.ts';
+
+/**
+ * `parseLogFile` with a worker thread per core doing what costs most (cutting lines, finding their
+ * content, tokenizing) while this thread keeps the one template tree: the file is read in batches
+ * cut after a `\n` (so no `\r\n` and no character is split between two), each batch goes to a free
+ * worker, and the tokens that come back are added to the tree in the file's order. The result is
+ * `parseLogFile`'s, line for line. Files under `minBytes` are parsed on this thread: starting
+ * workers costs more than it saves there.
+ */
+export interface ParallelOptions {
+  /** Worker threads; default one per core (`os.availableParallelism()`). */
+  workers?: number;
+  /** Bytes read per batch (more when a line is longer); default 1 MiB. */
+  batchBytes?: number;
+  /** Smaller files are parsed without workers; default 8 MiB. */
+  minBytes?: number;
+  /** Keys a worker's dictionary holds before it starts anew; default KEYS_KEPT. */
+  keysKept?: number;
+}
+
+/** What a worker needs to split lines as `LogParser.push` does. */
+export interface TokenizerSetup {
+  format: LogFormat | undefined;
+  options: TemplateMinerOptions;
+  keysKept: number;
+}
+
+export interface TokenizeJob {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * A batch's lines: per line the number of its `messageKey` in the worker's dictionary (which this
+ * batch extends by `newKeys`, after emptying it when `restart`), and its `variableTexts`, joined by
+ * `\r` (which no token holds), line i's ending at `ends[i]`; and the lines the format did not match.
+ */
+export interface TokenBatch {
+  seq: number;
+  lines: number;
+  restart: boolean;
+  newKeys: string[];
+  keys: Int32Array;
+  variables: string;
+  ends: Int32Array;
+  unmatched: number[];
+}
+
+/** Keys a worker's dictionary holds before it starts anew. */
+export const KEYS_KEPT = 1 << 16;
+
+const WORKER = new URL('./tokenize-worker.mjs', import.meta.url);
+/** Batches sent to a worker before its first answer: it always has the next one at hand. */
+const AHEAD = 2;
+
+export async function parseLogFileInParallel(
+  path: string,
+  format: LogFormat | undefined,
+  options: TemplateMinerOptions = {},
+  parallel: ParallelOptions = {},
+): Promise<ParsedLog & { workers: number }> {
+  const count = Math.max(1, parallel.workers ?? availableParallelism());
+  const batchBytes = Math.max(1, parallel.batchBytes ?? 1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).size < (parallel.minBytes ?? 8 << 20)) return { ...parseLogFile(path, format, options), workers: 0 };
+    const setup: TokenizerSetup = { format, options: tokenizerOptions(options), keysKept: parallel.keysKept ?? KEYS_KEPT };
+    return { ...(await inWorkers(fd, setup, new LogParser(format, options), count, batchBytes)), workers: count };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function inWorkers(
+  fd: number,
+  setup: TokenizerSetup,
+  parser: LogParser,
+  count: number,
+  batchBytes: number,
+): Promise<ParsedLog> {
+  const reader = new BatchReader(fd, batchBytes);
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const waiting = new Map<number, { batch: TokenBatch; dictionary: string[] }>();
+      let sent = 0;
+      let added = 0;
+      let failed = false;
+      const fail = (error: unknown) => {
+        failed = true;
+        reject(error);
+      };
+      const send = (worker: Worker): void => {
+        const bytes = reader.next();
+        if (bytes === undefined) return;
+        const job: TokenizeJob = { seq: sent++, bytes };
+        worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
+      };
+      for (let i = 0; i < count; i++) {
+        const worker = new Worker(WORKER, { workerData: setup });
+        const dictionary: string[] = [];
+        workers.push(worker);
+        worker.on('message', (batch: TokenBatch) => {
+          if (failed) return;
+          try {
+            waiting.set(batch.seq, { batch, dictionary });
+            for (let next = waiting.get(added); next !== undefined; next = waiting.get(added)) {
+              waiting.delete(added);
+              addBatch(parser, next.batch, next.dictionary);
+              added++;
+            }
+            send(worker);
+            if (reader.done && added === sent) resolve();
+          } catch (error) {
+            fail(error);
+          }
+        });
+        worker.on('error', fail);
+        worker.on('exit', (code) => {
+          if (!(reader.done && added === sent)) fail(new Error(`a log tokenizing worker stopped (exit code ${code})`));
+        });
+      }
+      for (let round = 0; round < AHEAD; round++) for (const worker of workers) send(worker);
+      if (reader.done && added === sent) resolve();
+    });
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return parser.finish();
+}
+
+/** Adds a worker's batch to the tree, line by line; `dictionary` is that worker's. */
+function addBatch(parser: LogParser, batch: TokenBatch, dictionary: string[]): void {
+  if (batch.restart) dictionary.length = 0;
+  for (const key of batch.newKeys) dictionary.push(key);
+  const { keys, variables, ends, unmatched } = batch;
+  let nextUnmatched = unmatched.length > 0 ? (unmatched[0] as number) : -1;
+  let u = 0;
+  let from = 0;
+  for (let line = 0; line < batch.lines; line++) {
+    const matched = line !== nextUnmatched;
+    if (!matched) nextUnmatched = ++u < unmatched.length ? (unmatched[u] as number) : -1;
+    const to = ends[line] as number;
+    parser.pushKeyed(dictionary[keys[line] as number] as string, matched, variables, from, to);
+    from = to + 1;
+  }
+}
+
+/** The options that decide how a message is split (functions do not cross to a worker). */
+function tokenizerOptions(options: TemplateMinerOptions): TemplateMinerOptions {
+  const { masks, extraMasks, digitTokensAreParams, attachedColonValues, dottedNames, quotedValues, collapseRuns } = options;
+  return { masks, extraMasks, digitTokensAreParams, attachedColonValues, dottedNames, quotedValues, collapseRuns };
+}
+
+/**
+ * Reads a file in batches that end just after a `\n` (the last batch: at the end of the file), each
+ * in its own buffer so that it can be handed to a worker.
+ */
+class BatchReader {
+  private carry: Buffer = Buffer.alloc(0);
+  done = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly batchBytes: number,
+  ) {}
+
+  next(): Uint8Array | undefined {
+    while (!this.done) {
+      const buffer = Buffer.allocUnsafeSlow(this.carry.length + this.batchBytes);
+      this.carry.copy(buffer, 0);
+      const read = readSync(this.fd, buffer, this.carry.length, this.batchBytes, null);
+      const filled = this.carry.length + read;
+      if (read === 0) {
+        this.done = true;
+        this.carry = Buffer.alloc(0);
+        return filled > 0 ? buffer.subarray(0, filled) : undefined;
+      }
+      const cut = buffer.lastIndexOf(10, filled - 1) + 1;
+      if (cut === 0) {
+        // No line ends in what was read: read on.
+        this.carry = buffer.subarray(0, filled);
+        continue;
+      }
+      this.carry = Buffer.from(buffer.subarray(cut, filled));
+      return buffer.subarray(0, cut);
+    }
+    return undefined;
+  }
+}
