@@ -257,6 +257,17 @@ describe('llmops logs parse', () => {
     expect(await parse([file, '--format', format])).toBe(await referenceCsv(file, format));
   });
 
+  it('--workers takes 0 (one thread) up to 64, and says so when the value is not one of those', async () => {
+    const file = join(LOGHUB, 'HDFS', 'HDFS_2k.log');
+    const format = LOGHUB_FORMATS.HDFS as string;
+    expect(await parse([file, '--format', format, '--workers', '0'])).toBe(await referenceCsv(file, format));
+    for (const bad of ['-1', '1.5', 'two', '65'])
+      await expect(parse([file, '--format', format, `--workers=${bad}`])).rejects.toMatchObject({
+        code: 'logs_usage',
+        message: expect.stringMatching(/--workers must be a whole number from 0 .* to 64/),
+      });
+  });
+
   describe('with worker threads', () => {
     /** What a parse tells about the lines, for comparing two paths. */
     const summary = ({ lines, unmatched, eventIds, templates }: ParsedLog) =>

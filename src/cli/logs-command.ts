@@ -8,7 +8,7 @@ import type { ParsedLog } from '../analysis/logs/parse.ts';
 import { AppError } from '../errors.ts';
 import { type LogSource, parseMatch, type TailQuery } from '../integrations/logs/log-source.ts';
 
-export const LOGS_USAGE = `  logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]... [--similarity S] [--depth D] [--merge-distinct N]
+export const LOGS_USAGE = `  logs parse FILE --format '<Date> <Time> <Level> <Content>' [--mask REGEX]... [--similarity S] [--depth D] [--merge-distinct N] [--workers N]
                                mine log templates (Drain): prints LineId,EventId,EventTemplate for every line
   logs tail [DEPLOYMENT] [--match TEXT|/REGEX/] [--level error|warn|info|debug] [--since 10m] [--poll-ms N]
                                follow new log lines from LOG_SOURCE until interrupted`;
@@ -17,11 +17,13 @@ const USAGE = "usage: llmops logs parse FILE --format '<Date> <Time> <Level> <Co
 const FLUSH_CHARS = 1 << 20;
 
 /**
- * `llmops logs parse FILE --format F [--mask REGEX]... [--similarity S] [--depth D] [--merge-distinct N]`
+ * `llmops logs parse FILE --format F [--mask REGEX]... [--similarity S] [--depth D] [--merge-distinct N] [--workers N]`
  * (defaults: DEFAULT_MINER_PARAMETERS, chosen by the leave-one-system-out bench): CSV `LineId,EventId,EventTemplate` on
  * stdout for every line in order (EventIds numbered by first appearance; the FINAL template of each
  * group). The file is read once, in large chunks; 4 bytes a line are kept for the group ids. Lines that
- * do not match the format are parsed whole; their count goes to stderr.
+ * do not match the format are parsed whole; their count goes to stderr. Files of 8 MiB or more are
+ * split and tokenized on `--workers` threads (default one per core; 0: all on this thread), with
+ * the same output.
  */
 export async function runLogsCommand(
   args: string[],
@@ -57,6 +59,12 @@ export async function runLogsCommand(
   const depth = values.depth === undefined ? undefined : Number(values.depth);
   if (depth !== undefined && !(Number.isInteger(depth) && depth >= 3))
     throw new AppError('logs_usage', `--depth must be an integer ≥ 3, got ${values.depth}`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64))
+    throw new AppError(
+      'logs_usage',
+      `--workers must be a whole number from 0 (parse on one thread) to 64 (threads that split and tokenize lines), got ${values.workers}`,
+    );
   const mergeDistinct = values['merge-distinct'] === undefined ? undefined : Number(values['merge-distinct']);
   if (mergeDistinct !== undefined && !(Number.isInteger(mergeDistinct) && mergeDistinct >= 0 && mergeDistinct !== 1))
     throw new AppError(
@@ -73,12 +81,17 @@ export async function runLogsCommand(
     throw new AppError('log_file_missing', `cannot read log file ${file}: ${(error as Error).message}`, { cause: error });
   }
 
-  const result = await parseLogFileInParallel(file, format, {
-    extraMasks: masks,
-    ...(similarity !== undefined ? { similarity } : {}),
-    ...(depth !== undefined ? { depth } : {}),
-    ...(mergeDistinct !== undefined ? { mergeDistinct } : {}),
-  });
+  const result = await parseLogFileInParallel(
+    file,
+    format,
+    {
+      extraMasks: masks,
+      ...(similarity !== undefined ? { similarity } : {}),
+      ...(depth !== undefined ? { depth } : {}),
+      ...(mergeDistinct !== undefined ? { mergeDistinct } : {}),
+    },
+    workers === 0 ? { minBytes: Number.POSITIVE_INFINITY } : { ...(workers !== undefined ? { workers } : {}) },
+  );
   await writeCsv(result, io.stdout);
   io.stderr.write(
     `logs parse: ${result.lines} lines, ${result.templates.length} templates` +
@@ -115,6 +128,7 @@ function parseOptions(args: string[]) {
       similarity: { type: 'string' },
       depth: { type: 'string' },
       'merge-distinct': { type: 'string' },
+      workers: { type: 'string' },
     },
     allowPositionals: true,
   });
