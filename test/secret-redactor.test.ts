@@ -108,15 +108,6 @@ describe('redactSecrets', () => {
     expect(escaped.text).toBe('msg="{\\"password\\": \\"[REDACTED:password]\\"}"');
   });
 
-  it('redacts 10,000 log lines well under a second', () => {
-    const lines = Array.from({ length: 10_000 }, (_, i) => corpus[i % corpus.length]?.text ?? '');
-    redactSecrets(lines[0] ?? ''); // warm up the regular expressions
-    const start = performance.now();
-    for (const line of lines) redactSecrets(line);
-    const elapsed = performance.now() - start;
-    expect(elapsed).toBeLessThan(1000);
-  });
-
   it('stays linear on pathological input', () => {
     const inputs = [
       'a'.repeat(200_000),
@@ -128,10 +119,13 @@ describe('redactSecrets', () => {
       `eyJ${'a'.repeat(200_000)}`,
       `-----BEGIN PRIVATE KEY-----${'a'.repeat(200_000)}`,
     ];
+    // 200,000 characters: a backtracking pattern would take minutes, a linear one milliseconds,
+    // so the bound is loose enough for a loaded machine and still tells the two apart.
+    // (Throughput is measured by `npm run bench`, bench/secrets.ts.)
     for (const input of inputs) {
       const start = performance.now();
       redactSecrets(input);
-      expect(performance.now() - start).toBeLessThan(500);
+      expect(performance.now() - start).toBeLessThan(3000);
     }
   });
 });
