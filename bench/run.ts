@@ -1,3 +1,4 @@
+import { benchCliStart } from './cli-start.ts';
 import { benchHealth } from './health.ts';
 import { benchLoadTester } from './load-tester.ts';
 import { benchLoghub, benchLogParseThroughput } from './loghub.ts';
@@ -15,6 +16,7 @@ import { benchTuning } from './tuning.ts';
 
 /** `npm run bench`: every benchmark, printing numbers to quote. Throughput first: its peak memory is the process's. */
 await withDataSet(benchScoreThroughput);
+await benchCliStart();
 await benchOfflineAgent();
 await benchPlanner();
 await benchSlackAck();
