@@ -1,4 +1,10 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../../store/database.ts';
+import { layoutRuns } from './chunk-format.ts';
+import { ChunkReader } from './chunk-reader.ts';
+import { ChunkWriter } from './chunk-writer.ts';
+import { moveSnapshotsIntoChunks } from './legacy-snapshots.ts';
+import { SeriesLayouts } from './series-layouts.ts';
 
 export interface Target {
   id: number;
@@ -10,19 +16,35 @@ export interface Target {
 /** Rows of one target over a range: times (unix s) and, per wanted series, its values at those times (NaN where absent). */
 export interface TargetSamples {
   target: Target;
-  times: number[];
+  times: Float64Array;
   series: Map<string, Float64Array>;
 }
 
 /**
- * The embedded time-series store on SQLite: one row per target per scrape. Series layouts
- * are stored once and referenced, so a scrape writes a single small row.
+ * The embedded time-series store on SQLite. A target's scrapes are cut into chunks of up
+ * to 120 scrapes, and each chunk's values are stored per metric family, so a query reads
+ * only the family it asks for over the range it asks for (chunk-format.ts). A database
+ * written by an earlier release (one row per scrape) is moved into chunks when opened.
  */
 export class MetricStore {
-  private readonly schemaCache = new Map<number, { id: number; signature: string }>();
-  private readonly schemaKeys = new Map<number, string[]>();
+  private readonly layouts: SeriesLayouts;
+  private readonly writer: ChunkWriter;
+  private readonly reader: ChunkReader;
+  private readonly statements: {
+    latestChunk: Database.Statement;
+    firstChunk: Database.Statement;
+  };
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.layouts = new SeriesLayouts(db);
+    this.writer = new ChunkWriter(db, this.layouts);
+    this.reader = new ChunkReader(db, this.layouts);
+    this.statements = {
+      latestChunk: db.prepare('SELECT t1, n, schemas FROM metric_chunks WHERE target_id = ? ORDER BY t0 DESC LIMIT 1'),
+      firstChunk: db.prepare('SELECT t0 FROM metric_chunks WHERE target_id = ? ORDER BY t0 LIMIT 1'),
+    };
+    moveSnapshotsIntoChunks(db, this.writer, this.layouts);
+  }
 
   /** Registers (or updates the URL of) a scrape target; its identity is its name. */
   upsertTarget(name: string, deployment: string, url: string): Target {
@@ -44,93 +66,51 @@ export class MetricStore {
 
   /** Stores one scrape at `t` (unix seconds, kept to the millisecond); `values[i]` belongs to `keys[i]`. */
   append(targetId: number, t: number, keys: readonly string[], values: Float64Array): void {
-    const schemaId = this.schemaFor(targetId, keys);
-    this.db
-      .prepare('INSERT OR REPLACE INTO metric_snapshots (target_id, t, schema_id, vals) VALUES (?, ?, ?, ?)')
-      .run(targetId, Math.round(t * 1000), schemaId, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    if (values.length !== keys.length) {
+      throw new Error(`a scrape of target ${targetId} has ${keys.length} series but ${values.length} values`);
+    }
+    this.writer.append(targetId, Math.round(t * 1000), this.layouts.scrapeLayout(targetId, keys), values);
   }
 
   /** Runs `write` in one transaction: bulk loads (the back-fill) are an order of magnitude faster this way. */
   batch(write: () => void): void {
-    this.db.transaction(write)();
+    this.writer.batch(write);
   }
 
   /** Series keys of the target's latest scrape: what the server exposes now. */
   latestKeys(targetId: number): string[] {
-    const row = this.db
-      .prepare('SELECT schema_id FROM metric_snapshots WHERE target_id = ? ORDER BY t DESC LIMIT 1')
-      .get(targetId) as { schema_id: number } | undefined;
-    return row ? this.keysOf(row.schema_id) : [];
+    this.writer.settle();
+    const row = this.statements.latestChunk.get(targetId) as { schemas: Buffer } | undefined;
+    // The last (count, id) run is the latest scrape's.
+    return row ? this.layouts.keysOf(layoutRuns(row.schemas).at(-1) as number) : [];
   }
 
   /** The earliest and latest scrape times of a target, or undefined when it has none. */
   extent(targetId: number): { first: number; last: number } | undefined {
-    const row = this.db
-      .prepare('SELECT MIN(t) AS first, MAX(t) AS last FROM metric_snapshots WHERE target_id = ?')
-      .get(targetId) as {
-      first: number | null;
-      last: number | null;
-    };
-    return row.first === null || row.last === null ? undefined : { first: row.first / 1000, last: row.last / 1000 };
+    this.writer.settle();
+    const last = this.statements.latestChunk.get(targetId) as { t1: number } | undefined;
+    const first = this.statements.firstChunk.get(targetId) as { t0: number } | undefined;
+    return first && last ? { first: first.t0 / 1000, last: last.t1 / 1000 } : undefined;
   }
 
-  /** Samples of the wanted series of a target between two times (inclusive). */
-  read(target: Target, start: number, end: number, wanted: (key: string) => boolean): TargetSamples {
-    const rows = this.db
-      .prepare('SELECT t, schema_id, vals FROM metric_snapshots WHERE target_id = ? AND t BETWEEN ? AND ? ORDER BY t')
-      .all(target.id, Math.floor(start * 1000), Math.ceil(end * 1000)) as Array<{ t: number; schema_id: number; vals: Buffer }>;
-    const series = new Map<string, Float64Array>();
-    const indexCache = new Map<number, Array<[string, number]>>();
-    rows.forEach((row, rowIndex) => {
-      let picks = indexCache.get(row.schema_id);
-      if (!picks) {
-        picks = this.keysOf(row.schema_id)
-          .map((key, index) => [key, index] as [string, number])
-          .filter(([key]) => wanted(key));
-        indexCache.set(row.schema_id, picks);
-      }
-      const view = new DataView(row.vals.buffer, row.vals.byteOffset, row.vals.byteLength);
-      for (const [key, index] of picks) {
-        let column = series.get(key);
-        if (!column) {
-          column = new Float64Array(rows.length).fill(Number.NaN);
-          series.set(key, column);
-        }
-        column[rowIndex] = view.getFloat64(index * 8, true);
-      }
-    });
-    return { target, times: rows.map((row) => row.t / 1000), series };
+  /**
+   * Samples of the wanted series of a target between two times (unix s, inclusive). With
+   * `families` (see familyOf), only those families are read: what a query should pass.
+   */
+  read(
+    target: Target,
+    start: number,
+    end: number,
+    wanted: (key: string) => boolean,
+    families?: readonly string[],
+  ): TargetSamples {
+    this.writer.settle();
+    const samples = this.reader.read(target.id, Math.floor(start * 1000), Math.ceil(end * 1000), wanted, families);
+    return { target, ...samples };
   }
 
   /** Deletes samples older than `before` (unix s); returns how many scrapes were removed. */
   prune(before: number): number {
-    return this.db.prepare('DELETE FROM metric_snapshots WHERE t < ?').run(Math.floor(before * 1000)).changes;
-  }
-
-  private schemaFor(targetId: number, keys: readonly string[]): number {
-    const signature = keys.join('\n');
-    const cached = this.schemaCache.get(targetId);
-    if (cached?.signature === signature) return cached.id;
-    const existing = this.db
-      .prepare('SELECT id FROM metric_schemas WHERE target_id = ? AND series = ? ORDER BY id DESC LIMIT 1')
-      .get(targetId, JSON.stringify(keys)) as { id: number } | undefined;
-    const id =
-      existing?.id ??
-      Number(
-        this.db.prepare('INSERT INTO metric_schemas (target_id, series) VALUES (?, ?)').run(targetId, JSON.stringify(keys))
-          .lastInsertRowid,
-      );
-    this.schemaCache.set(targetId, { id, signature });
-    return id;
-  }
-
-  private keysOf(schemaId: number): string[] {
-    let keys = this.schemaKeys.get(schemaId);
-    if (!keys) {
-      const row = this.db.prepare('SELECT series FROM metric_schemas WHERE id = ?').get(schemaId) as { series: string };
-      keys = JSON.parse(row.series) as string[];
-      this.schemaKeys.set(schemaId, keys);
-    }
-    return keys;
+    return this.writer.prune(Math.floor(before * 1000));
   }
 }
