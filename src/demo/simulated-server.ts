@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 import { listen } from '../http/http-server.ts';
 import { Random } from '../random/seeded-random.ts';
-import { type ClockTimer, type EngineClock, REAL_CLOCK } from './engine-clock.ts';
+import { type ClockTimer, clockAt, type EngineClock } from './engine-clock.ts';
 import { effectsOf, type FaultEffects, type FaultName, faultName } from './faults.ts';
 import type { ServerLog } from './server-log.ts';
 import { LOG_MESSAGES } from './server-log-messages.ts';
 import { type Performance, performanceOf, type ServerConfig, stepMs } from './serving-model.ts';
 import { simulatedAnswer } from './simulated-accuracy.ts';
+import { simulatedTimeScale, TIME_SCALE_HEADER } from './time-scale.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
 
 export interface SimulatedServerOptions extends ServerConfig {
@@ -16,7 +17,10 @@ export interface SimulatedServerOptions extends ServerConfig {
   version: string;
   seed: number;
   log?: ServerLog | undefined;
-  /** The engine's time: real by default; a virtual clock runs the same engine without waiting (tests, benches). */
+  /**
+   * The engine's time: real by default (sped up by SIMULATED_TIME_SCALE when set); a virtual clock
+   * runs the same engine without waiting (tests, benches).
+   */
   clock?: EngineClock | undefined;
   /** Told the active faults whenever they change (injected, cleared or expired). */
   onFaultsChanged?: ((faults: FaultName[]) => void) | undefined;
@@ -110,7 +114,7 @@ export class SimulatedServer {
     this.metrics = new VllmMetrics(options.name);
     this.performance = performanceOf(options);
     this.random = new Random(options.seed);
-    this.clock = options.clock ?? REAL_CLOCK;
+    this.clock = options.clock ?? clockAt(simulatedTimeScale());
   }
 
   get name(): string {
@@ -263,6 +267,8 @@ export class SimulatedServer {
   }
 
   private async chat(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const scale = this.clock.realTimeScale;
+    if (scale !== undefined && scale !== 1) response.setHeader(TIME_SCALE_HEADER, String(scale));
     const parsed = chatRequest.safeParse(safeJson(await readBody(request)));
     if (!parsed.success) {
       this.metrics.httpResponse('4xx');

@@ -6,11 +6,16 @@
  *
  * Failed requests never throw: they are counted in the report by kind. Only an invalid workload throws
  * (AppError `workload_invalid`).
+ *
+ * A simulated server that runs faster than real time says so in a response header
+ * (x-simulated-time-scale); latencies and rates are then reported in the server's time, so they
+ * read as they would in real time. The workload's own durationSeconds and ratePerSecond stay wall-clock.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { TIME_SCALE_HEADER } from '../demo/time-scale.ts';
 import { AppError } from '../errors.ts';
 import { mulberry32 } from '../random/seeded-random.ts';
 import { readSse } from './sse-reader.ts';
@@ -80,6 +85,8 @@ export interface LoadTestReport {
   requestsPerSecond: number;
   /** From the first request sent to the last one finished. */
   durationSeconds: number;
+  /** Present when the server ran this many times faster than real time: every time above is in its time. */
+  timeScale?: number;
   /**
    * Requests (of all sent) meeting every SLO. Without streaming TTFT is judged on end-to-end latency
    * and TPOT cannot be measured, so only the TTFT SLO applies.
@@ -198,8 +205,14 @@ function buildPrompt(words: number, random: () => number): string {
 // One request
 
 type Outcome =
-  | { ok: true; ttft: number | null; tpot: number | null; e2e: number; tokens: number }
+  | { ok: true; ttft: number | null; tpot: number | null; e2e: number; tokens: number; timeScale: number }
   | { ok: false; kind: ErrorKind; message: string };
+
+/** How many times faster than real time the server says it runs (a simulated server); 1 for any other. */
+function timeScaleOf(response: Response): number {
+  const scale = Number(response.headers.get(TIME_SCALE_HEADER));
+  return Number.isFinite(scale) && scale > 0 ? scale : 1;
+}
 
 interface RequestPlan {
   promptWords: number;
@@ -284,10 +297,11 @@ async function sendOne(ctx: Context, plan: RequestPlan): Promise<Outcome> {
       return { ok: false, kind, message: clip(`HTTP ${status}${text ? `: ${text}` : ''}`) };
     }
     if (!response.body) return { ok: false, kind: 'bad_stream', message: 'response has no body' };
+    const timeScale = timeScaleOf(response);
 
     if (!ctx.stream) {
       const text = await response.text();
-      const e2e = (performance.now() - start) / 1000;
+      const e2e = ((performance.now() - start) / 1000) * timeScale;
       let parsed: ChunkShape;
       try {
         parsed = JSON.parse(text) as ChunkShape;
@@ -299,7 +313,7 @@ async function sendOne(ctx: Context, plan: RequestPlan): Promise<Outcome> {
         return { ok: false, kind: 'bad_stream', message: clip(`not a chat.completion: ${why}`) };
       }
       const tokens = parsed.usage?.completion_tokens;
-      return { ok: true, ttft: null, tpot: null, e2e, tokens: typeof tokens === 'number' ? tokens : 0 };
+      return { ok: true, ttft: null, tpot: null, e2e, tokens: typeof tokens === 'number' ? tokens : 0, timeScale };
     }
 
     let firstAt = -1;
@@ -358,11 +372,11 @@ async function sendOne(ctx: Context, plan: RequestPlan): Promise<Outcome> {
       }
       doneAt = performance.now();
     }
-    const e2e = (doneAt - start) / 1000;
+    const e2e = ((doneAt - start) / 1000) * timeScale;
     const tokens = usageTokens >= 0 ? usageTokens : contentChunks;
-    const ttft = firstAt >= 0 ? (firstAt - start) / 1000 : null;
+    const ttft = firstAt >= 0 ? ((firstAt - start) / 1000) * timeScale : null;
     const tpot = ttft !== null && tokens > 1 ? (e2e - ttft) / (tokens - 1) : null;
-    return { ok: true, ttft, tpot, e2e, tokens };
+    return { ok: true, ttft, tpot, e2e, tokens, timeScale };
   } catch (error) {
     if (timeoutSignal.aborted) {
       return { ok: false, kind: 'timeout', message: `no complete response within ${ctx.timeoutMs} ms` };
@@ -485,6 +499,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
   let succeeded = 0;
   let outputTokens = 0;
   let good = 0;
+  let timeScale = 1;
 
   const record = (outcome: Outcome): void => {
     if (!outcome.ok) {
@@ -494,6 +509,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
       return;
     }
     succeeded++;
+    timeScale = outcome.timeScale;
     outputTokens += outcome.tokens;
     e2es.push(outcome.e2e);
     if (outcome.ttft !== null) ttfts.push(outcome.ttft);
@@ -564,7 +580,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
     workload.signal?.removeEventListener('abort', followCaller);
   }
 
-  const durationSeconds = (performance.now() - start) / 1000;
+  const durationSeconds = ((performance.now() - start) / 1000) * timeScale;
   const perSecond = (count: number) => (durationSeconds > 0 ? round(count / durationSeconds, 3) : 0);
   const report: LoadTestReport = {
     requests: sent,
@@ -579,6 +595,7 @@ export async function runLoadTest(input: Workload): Promise<LoadTestReport> {
     requestsPerSecond: perSecond(succeeded),
     durationSeconds: round(durationSeconds, 6),
   };
+  if (timeScale !== 1) report.timeScale = timeScale;
   if (slo) {
     report.goodput = {
       slo: { ...slo },
