@@ -295,6 +295,20 @@ describe('llmops logs parse', () => {
       }
     });
 
+    it('carry variables in any script, and those a cluster still holds as written, to the tree', async () => {
+      const file = join(dir, 'unicode.log');
+      const lines: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        lines.push(`服务 listening on port 8080 for 用户${i % 7} 😀${i}`);
+        lines.push(`size ${i < 150 ? 67108864 : i} for blk_${i} ✓`);
+        if (i % 50 === 49) lines.push(`服务 listening on port 9090 for 用户x 😀${i}`);
+      }
+      await writeFile(file, `${lines.join('\n')}\n`);
+      const parallel = await parseLogFileInParallel(file, undefined, {}, { workers: 2, batchBytes: 300, minBytes: 0 });
+      expect(summary(parallel)).toBe(summary(parseLogFile(file, undefined, { rememberOutcomes: false })));
+      expect(parallel.templates).toContain('size <*> for <*> ✓');
+    });
+
     it('read a line longer than a batch, a file whose end has no LF, and an empty file', async () => {
       const long = join(dir, 'long.log');
       await writeFile(long, `short 1\n${'word 42 '.repeat(2000)}\nshort 2\na 1\rb 2\r\nc 3\rd 4`);

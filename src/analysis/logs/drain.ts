@@ -262,7 +262,7 @@ export class TemplateMiner {
    * miner with the same options, e.g. on another thread), the latter as `source.slice(from, to)`
    * (read only when needed); returns its cluster id as `assign` does.
    */
-  assignKeyed(key: string, source: string, from = 0, to = source.length): number {
+  assignKeyed(key: string, source: TextSource, from = 0, to = source.length): number {
     const known = this.remember ? this.remembered.get(key) : undefined;
     if (
       known !== undefined &&
@@ -556,6 +556,12 @@ function agreesKeyed(known: Remembered, variables: string): boolean {
   const texts = variables.split('\n');
   for (let j = 0; j < checkVariables.length; j++) if (texts[checkVariables[j] as number] !== checkTexts[j]) return false;
   return true;
+}
+
+/** Where the variable texts of messages are read from: a string, or a view of one kept elsewhere. */
+export interface TextSource {
+  readonly length: number;
+  slice(from: number, to: number): string;
 }
 
 /** How many variable tokens come before position `i`. */

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { TemplateMinerOptions } from './drain.ts';
+import type { TemplateMinerOptions, TextSource } from './drain.ts';
 import type { LogFormat } from './format.ts';
 import { LogParser, type ParsedLog, parseLogFile } from './parse.ts';
 
@@ -38,18 +38,35 @@ export interface TokenizeJob {
 
 /**
  * A batch's lines: per line the number of its `messageKey` in the worker's dictionary (which this
- * batch extends by `newKeys`, after emptying it when `restart`), and its `variableTexts`, joined by
- * `\r` (which no token holds), line i's ending at `ends[i]`; and the lines the format did not match.
+ * batch extends by `newKeys`, after emptying it when `restart`), and its `variableTexts` as UTF-16
+ * code units, one line's after another with a `\r` (which no token holds) between them, line i's
+ * ending at `ends[i]`; and the lines the format did not match.
  */
 export interface TokenBatch {
   seq: number;
   lines: number;
   restart: boolean;
   newKeys: string[];
-  keys: Int32Array;
-  variables: string;
-  ends: Int32Array;
+  keys: Int32Array<ArrayBuffer>;
+  variables: Uint16Array<ArrayBuffer>;
+  ends: Int32Array<ArrayBuffer>;
   unmatched: number[];
+}
+
+/** Text kept as UTF-16 code units, read back a piece at a time. */
+class CodeUnits implements TextSource {
+  constructor(private readonly units: Uint16Array) {}
+
+  get length(): number {
+    return this.units.length;
+  }
+
+  slice(from: number, to: number): string {
+    let text = '';
+    // In pieces: fromCharCode takes its code units as arguments.
+    for (let at = from; at < to; at += 4096) text += String.fromCharCode(...this.units.subarray(at, Math.min(to, at + 4096)));
+    return text;
+  }
 }
 
 /** Keys a worker's dictionary holds before it starts anew. */
@@ -139,7 +156,8 @@ async function inWorkers(
 function addBatch(parser: LogParser, batch: TokenBatch, dictionary: string[]): void {
   if (batch.restart) dictionary.length = 0;
   for (const key of batch.newKeys) dictionary.push(key);
-  const { keys, variables, ends, unmatched } = batch;
+  const { keys, ends, unmatched } = batch;
+  const variables = new CodeUnits(batch.variables);
   let nextUnmatched = unmatched.length > 0 ? (unmatched[0] as number) : -1;
   let u = 0;
   let from = 0;

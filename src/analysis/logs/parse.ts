@@ -1,4 +1,4 @@
-import { TemplateMiner, type TemplateMinerOptions } from './drain.ts';
+import { TemplateMiner, type TemplateMinerOptions, type TextSource } from './drain.ts';
 import { formatContent, type LogFormat } from './format.ts';
 import { LineSplitter, readLinesSync } from './lines.ts';
 
@@ -53,7 +53,7 @@ export class LogParser {
    * options), given as its `messageKey` and its `variableTexts` (`source.slice(from, to)`);
    * `matched` says whether the format matched.
    */
-  pushKeyed(key: string, matched: boolean, source: string, from: number, to: number): void {
+  pushKeyed(key: string, matched: boolean, source: TextSource, from: number, to: number): void {
     if (!matched) this.unmatched++;
     this.record(this.miner.assignKeyed(key, source, from, to));
   }

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { messageKey, TemplateMiner, variableTexts } from './drain.ts';
+import { messageKey, TemplateMiner } from './drain.ts';
 import { LineSplitter } from './lines.ts';
 import type { TokenBatch, TokenizeJob, TokenizerSetup } from './parallel-parse.ts';
 import { lineContent } from './parse.ts';
@@ -7,7 +7,9 @@ import { lineContent } from './parse.ts';
 /**
  * A worker of `parseLogFileInParallel`: splits each batch of bytes it is sent into lines, finds
  * each line's content and tokens as `LogParser.push` would, and sends back per line the number of
- * its key in this worker's dictionary (the keys new to it go along, once) and its variable texts.
+ * its key in this worker's dictionary (the keys new to it go along, once) and its variable texts,
+ * written as UTF-16 code units into one array (no string per line stays alive: that would cost more
+ * in garbage collection than the tokenizing).
  */
 const port = parentPort;
 if (!port) throw new Error('tokenize-worker runs as a worker thread');
@@ -16,12 +18,12 @@ const tokenizer = new TemplateMiner(setup.options);
 const dictionary = new Map<string, number>();
 let keys = new Int32Array(1 << 14);
 let ends = new Int32Array(1 << 14);
+let chars = new Uint16Array(1 << 20);
 
 port.on('message', (job: TokenizeJob) => {
   const restart = dictionary.size >= setup.keysKept;
   if (restart) dictionary.clear();
   const newKeys: string[] = [];
-  const variables: string[] = [];
   const unmatched: number[] = [];
   let lines = 0;
   let length = 0;
@@ -36,15 +38,25 @@ port.on('message', (job: TokenizeJob) => {
       dictionary.set(key, id);
       newKeys.push(key);
     }
-    const texts = variableTexts(tokens);
     if (lines === keys.length) {
       keys = grow(keys);
       ends = grow(ends);
     }
     keys[lines] = id;
-    length += (lines === 0 ? 0 : 1) + texts.length;
+    // The variable texts, `\n` between them (variableTexts), then `\r` before the next line's.
+    if (lines > 0) length = put(13, length);
+    let first = true;
+    const { texts, shapes } = tokens;
+    for (let i = 0; i < texts.length; i++) {
+      if (shapes[i] === undefined) continue;
+      if (!first) length = put(10, length);
+      first = false;
+      const text = texts[i] as string;
+      if (length + text.length > chars.length) chars = growChars(chars, length + text.length);
+      for (let c = 0; c < text.length; c++) chars[length + c] = text.charCodeAt(c);
+      length += text.length;
+    }
     ends[lines] = length;
-    variables.push(texts);
     lines++;
   });
   splitter.write(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength));
@@ -55,15 +67,27 @@ port.on('message', (job: TokenizeJob) => {
     restart,
     newKeys,
     keys: keys.slice(0, lines),
-    variables: variables.join('\r'),
+    variables: chars.slice(0, length),
     ends: ends.slice(0, lines),
     unmatched,
   };
-  port.postMessage(batch, [batch.keys.buffer as ArrayBuffer, batch.ends.buffer as ArrayBuffer]);
+  port.postMessage(batch, [batch.keys.buffer, batch.variables.buffer, batch.ends.buffer]);
 });
+
+function put(code: number, at: number): number {
+  if (at === chars.length) chars = growChars(chars, at + 1);
+  chars[at] = code;
+  return at + 1;
+}
 
 function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(array.length * 2);
+  grown.set(array);
+  return grown;
+}
+
+function growChars(array: Uint16Array<ArrayBuffer>, least: number): Uint16Array<ArrayBuffer> {
+  const grown = new Uint16Array(Math.max(least, array.length * 2));
   grown.set(array);
   return grown;
 }
