@@ -1,9 +1,70 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The quick loop (`vitest run --project unit`): pure modules, no processes, servers, assistant or
+ * real-time waits. A new test file that fits belongs here; any other runs as integration.
+ */
+const UNIT = [
+  'ack-first-pacer',
+  'anomaly-detectors',
+  'concurrency-limiter',
+  'config',
+  'embedded-metrics-store',
+  'forecast',
+  'isolation-forest',
+  'kubernetes-backend',
+  'kubernetes-job-executor',
+  'line-chart',
+  'log-miner-families',
+  'log-miner-fast-path',
+  'log-miner-loso',
+  'log-templates',
+  'offline-planner',
+  'offline-planner-families',
+  'planner-corpus',
+  'prometheus-source',
+  'rca-families',
+  'rca-metric-names',
+  'rca-scenarios',
+  'scaled-time',
+  'secret-redactor',
+  'slack-render',
+  'tool-executor',
+  'tuning-optimizers',
+].map((name) => `test/${name}.test.ts`);
+
+// TEST_TIMINGS=1 (or a path for JSON) prints each file's wall and CPU seconds, slowest first.
+const timings = process.env.TEST_TIMINGS ? { setupFiles: ['test/support/file-timings-setup.ts'] } : {};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     pool: 'forks',
+    // Most integration files wait on processes, sockets and timers, not the CPU, so more run at once
+    // than there are cores (the default, one less than the cores, left this 2-core machine idle);
+    // the unit files share the same workers (projects with another count would run one after the other).
+    maxWorkers: 5,
+    reporters: process.env.TEST_TIMINGS ? ['default', './test/support/file-timings-reporter.ts'] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: UNIT,
+          // Pure modules leave no state behind, so the files of a worker share its loaded modules.
+          isolate: false,
+          ...timings,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: UNIT,
+          ...timings,
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentSpec } from '../src/deployments/deployment-spec.ts';
 import { KubernetesBackend } from '../src/deployments/kubernetes-backend.ts';
 import { nockedKubeConfig } from './support/kube-config.ts';
@@ -47,6 +47,10 @@ beforeAll(() => {
 });
 afterEach(() => {
   nock.cleanAll();
+});
+// The unit project's files share a worker: leave the network as it was found.
+afterAll(() => {
+  nock.enableNetConnect();
 });
 
 describe('Kubernetes backend', () => {

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import type { JobCommand } from '../src/jobs/job-executor.ts';
 import { KubernetesJobExecutor } from '../src/jobs/kubernetes-job-executor.ts';
@@ -161,6 +161,10 @@ beforeAll(() => {
 });
 afterEach(() => {
   nock.cleanAll();
+});
+// The unit project's files share a worker: leave the network as it was found.
+afterAll(() => {
+  nock.enableNetConnect();
 });
 
 describe('Kubernetes job executor', () => {

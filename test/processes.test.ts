@@ -1,47 +1,58 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { tempDataDir } from './support/test-assistant.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const dataDir = tempDataDir();
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
 
-/** The environment of a fresh machine: no keys, no Slack, our own data dir. */
+/**
+ * The environment of a fresh machine: no keys, no Slack, a data dir of its own (the tests run at
+ * once, and two commands on one DATA_DIR share one fleet). Without history unless a test needs it.
+ */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, ...extra };
-  return env;
+  const dataDir = tempDataDir();
+  dataDirs.push(dataDir);
+  return { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, DEMO_BACKFILL_DAYS: '0', ...extra };
 }
 
-function llmops(args: string[], extra: Record<string, string> = {}) {
-  const run = spawnSync('npm', ['run', '-s', 'llmops', '--', ...args], {
-    cwd: ROOT,
-    env: cleanEnv(extra),
-    encoding: 'utf8',
-    timeout: 60_000,
+/** Runs `llmops` as installed (the package's bin), or as the README shows it through npm. */
+function llmops(args: string[], extra: Record<string, string> = {}, { viaNpm = false } = {}) {
+  const [command, argv] = viaNpm
+    ? ['npm', ['run', '-s', 'llmops', '--', ...args]]
+    : [process.execPath, [`${ROOT}bin/llmops.js`, ...args]];
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(command, argv, { cwd: ROOT, env: cleanEnv(extra), encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('the llmops command', () => {
-  it("plan --json prints the deploy_model call with the request's arguments, executing nothing", () => {
-    const run = llmops(['plan', 'deploy llama-3-8b v2 to staging', '--json']);
+// Each test is its own processes on its own data dir, mostly waiting on them: they run at once.
+describe.concurrent('the llmops command', () => {
+  it("plan --json prints the deploy_model call with the request's arguments, executing nothing", async ({ expect }) => {
+    const run = await llmops(['plan', 'deploy llama-3-8b v2 to staging', '--json'], {}, { viaNpm: true });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([
       { tool: 'deploy_model', args: { model: 'llama-3-8b', version: 'v2', environment: 'staging' } },
     ]);
   });
 
-  it('chat --once answers one request and exits', () => {
-    const run = llmops(['chat', '--once', 'how much GPU memory does mistral-7b need in fp16 on an L4']);
+  it('chat --once answers one request and exits', async ({ expect }) => {
+    const run = await llmops(['chat', '--once', 'how much GPU memory does mistral-7b need in fp16 on an L4']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Mistral 7B in fp16 needs 13\.49 GiB for weights/);
     expect(run.stderr).toBe('');
   });
 
-  it('on a fresh start answers a metrics question with a number, a summary and a PNG chart', () => {
-    const run = llmops(['chat', '--once', 'p95 ttft of llama-3-8b over the last 10 minutes'], { DATA_DIR: tempDataDir() });
+  it('on a fresh start answers a metrics question with a number, a summary and a PNG chart', async ({ expect }) => {
+    // The first start back-fills history (a day is plenty for the last 10 minutes; the default is 14).
+    const run = await llmops(['chat', '--once', 'p95 ttft of llama-3-8b over the last 10 minutes'], { DEMO_BACKFILL_DAYS: '1' });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const match =
@@ -54,23 +65,23 @@ describe('the llmops command', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('proposes a prod deploy from chat --once, and approve --as runs it', () => {
+  it('proposes a prod deploy from chat --once, and approve --as runs it', async ({ expect }) => {
     const dataDir = tempDataDir();
-    const proposed = llmops(['chat', '--once', 'deploy qwen2-7b v2 to prod'], { DATA_DIR: dataDir });
+    dataDirs.push(dataDir);
+    const proposed = await llmops(['chat', '--once', 'deploy qwen2-7b v2 to prod'], { DATA_DIR: dataDir });
     expect(proposed.code).toBe(0);
     expect(proposed.stdout).toMatch(/^Proposal 1 awaits approval by group:sre .*Deploy qwen2-7b v2 to prod — 1 × \(1 × L40S\)/);
-    const refused = llmops(['approve', '1', '--as', 'U0MLP'], { DATA_DIR: dataDir });
+    const refused = await llmops(['approve', '1', '--as', 'U0MLP'], { DATA_DIR: dataDir });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('U0MLP may not approve proposal 1: approvers are group:sre.\n');
-    const approved = llmops(['approve', '1', '--as', 'U0SRE'], { DATA_DIR: dataDir });
+    const approved = await llmops(['approve', '1', '--as', 'U0SRE'], { DATA_DIR: dataDir });
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(/^Proposal 1 approved by U0SRE and done: .*qwen2-7b v2 serves in prod on 1 replica/);
   }, 60_000);
 
-  it('chat --once with the LLM unreachable prints one line saying what to check, and nothing on stderr', () => {
-    const run = llmops(['chat', '--once', 'status of mistral-7b'], {
-      DATA_DIR: tempDataDir(),
+  it('chat --once with the LLM unreachable prints one line saying what to check, and nothing on stderr', async ({ expect }) => {
+    const run = await llmops(['chat', '--once', 'status of mistral-7b'], {
       DEMO: 'off',
       OPENAI_BASE_URL: 'http://127.0.0.1:59999/v1',
     });
@@ -81,31 +92,31 @@ describe('the llmops command', () => {
     expect(run.stderr).toBe('');
   });
 
-  it('an unknown command gets the usage and exit code 2', () => {
-    const run = llmops(['deploy-everything']);
+  it('an unknown command gets the usage and exit code 2', async ({ expect }) => {
+    const run = await llmops(['deploy-everything']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('llmops: unknown command "deploy-everything".');
     expect(run.stderr).toContain('Usage: llmops <command>');
   });
 
-  it('a wrong option is named', () => {
-    const run = llmops(['estimate', 'llama-3-8b', '--gpus', 'many']);
+  it('a wrong option is named', async ({ expect }) => {
+    const run = await llmops(['estimate', 'llama-3-8b', '--gpus', 'many']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--gpus must be a positive whole number, got "many"');
   });
 
-  it('a configuration error stops the command with the variable named', () => {
-    const run = llmops(['plan', 'status'], { AGENT_MAX_STEPS: 'lots' });
+  it('a configuration error stops the command with the variable named', async ({ expect }) => {
+    const run = await llmops(['plan', 'status'], { AGENT_MAX_STEPS: 'lots' });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('AGENT_MAX_STEPS="lots": must be a whole number from 1 to 50');
   });
 });
 
-describe('npm start without a terminal', () => {
+describe.concurrent('npm start without a terminal', () => {
   let child: ChildProcess | undefined;
   afterAll(() => child?.kill('SIGKILL'));
 
-  it('runs as a service with /healthz and /metrics on PORT, and stops cleanly on SIGTERM', async () => {
+  it('runs as a service with /healthz and /metrics on PORT, and stops cleanly on SIGTERM', async ({ expect }) => {
     // The start script's command itself, so that SIGTERM reaches the assistant as it does in the container.
     const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(
       ' ',
@@ -140,14 +151,17 @@ describe('npm start without a terminal', () => {
     expect(await exited).toBe(0);
   });
 
-  it('refuses to start on a bad setting, naming it', () => {
-    const run = spawnSync('npm', ['start', '-s'], {
-      cwd: ROOT,
-      env: cleanEnv({ PORT: 'http' }),
-      encoding: 'utf8',
-      timeout: 60_000,
+  it('refuses to start on a bad setting, naming it', async ({ expect }) => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        'npm',
+        ['start', '-s'],
+        { cwd: ROOT, env: cleanEnv({ PORT: 'http' }), encoding: 'utf8', timeout: 60_000 },
+        (error, _stdout, stderr) =>
+          resolve({ code: error && typeof error.code === 'number' ? error.code : error ? null : 0, stderr }),
+      );
     });
-    expect(run.status).toBe(1);
+    expect(run.code).toBe(1);
     expect(run.stderr).toContain('PORT="http": must be a whole number from 0 to 65535');
   });
 });
