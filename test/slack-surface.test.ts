@@ -12,6 +12,10 @@ import { silentLogger, testAssistant } from './support/test-assistant.ts';
 
 // The real Bolt app over HTTP on the assistant's own server, signed requests in Slack's
 // formats, and a Slack-compatible Web API server that records what comes back.
+
+// The job test compares a quantised model with its baseline by load-testing simulated servers:
+// they run 4 times faster than real time (the load tester reports in their time).
+process.env.SIMULATED_TIME_SCALE = '4';
 const SECRET = 'test-signing-secret-8f3a';
 let slack: Awaited<ReturnType<typeof startFakeSlack>>;
 let assistant: Awaited<ReturnType<typeof testAssistant>>;
