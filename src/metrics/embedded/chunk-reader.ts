@@ -11,6 +11,7 @@ export interface ChunkSamples {
 
 interface ChunkHeader {
   t0: number;
+  t1: number;
   n: number;
   times: Buffer;
   schemas: Buffer;
@@ -40,11 +41,13 @@ export class ChunkReader {
          ORDER BY t0`,
       );
     // The families column comes last and is only read when needed: a long list may lie in an overflow page.
-    this.headers = headers('t0, n, times, schemas');
-    this.headersWithFamilies = headers('t0, n, times, schemas, families');
-    this.values = db.prepare(
-      'SELECT t0, keyset_id, vals FROM metric_chunk_values WHERE target_id = ? AND family = ? AND t0 >= ? AND t0 <= ? ORDER BY t0',
-    );
+    this.headers = headers('t0, t1, n, times, schemas');
+    this.headersWithFamilies = headers('t0, t1, n, times, schemas, families');
+    this.values = db
+      .prepare(
+        'SELECT t0, keyset_id, vals FROM metric_chunk_values WHERE target_id = ? AND family = ? AND t0 >= ? AND t0 <= ? ORDER BY t0',
+      )
+      .raw();
   }
 
   /**
@@ -65,9 +68,13 @@ export class ChunkReader {
     for (const header of headers) {
       const offsets = uint32s(header.times);
       let first = 0;
-      while (first < header.n && header.t0 + (offsets[first] as number) < from) first++;
-      let end = first;
-      while (end < header.n && header.t0 + (offsets[end] as number) <= to) end++;
+      let end = header.n;
+      // Only the chunks at the range's ends are partly in it.
+      if (header.t0 < from) while (first < header.n && header.t0 + (offsets[first] as number) < from) first++;
+      if (header.t1 > to) {
+        end = first;
+        while (end < header.n && header.t0 + (offsets[end] as number) <= to) end++;
+      }
       if (end === first) continue;
       ranges.push({ t0: header.t0, offsets, first, end, offset: total });
       total += end - first;
@@ -93,20 +100,26 @@ export class ChunkReader {
     if (ranges.length > 0) {
       const lo = (ranges[0] as { t0: number }).t0;
       const hi = (ranges.at(-1) as { t0: number }).t0;
+      const slotsOf = new Map<number, Int32Array>();
       for (const family of toRead) {
-        const stored = new Map<number, { keyset_id: number; vals: Buffer }>();
-        for (const row of this.values.all(targetId, family, lo, hi) as Array<{ t0: number; keyset_id: number; vals: Buffer }>) {
-          stored.set(row.t0, row);
-        }
+        // Rows come in t0 order, as the ranges do; a chunk may lack a family (its scrapes then lacked it).
+        const rows = this.values.all(targetId, family, lo, hi) as Array<[number, number, Buffer]>;
+        let next = 0;
         for (const range of ranges) {
-          const row = stored.get(range.t0);
-          if (!row) continue;
-          const keys = this.layouts.keysOf(row.keyset_id);
-          const vals = float64s(row.vals);
-          const k = keys.length;
+          while (next < rows.length && (rows[next] as [number, number, Buffer])[0] < range.t0) next++;
+          const row = rows[next];
+          if (!row || row[0] !== range.t0) continue;
+          const [, keysetId, blob] = row;
+          let keySlots = slotsOf.get(keysetId);
+          if (!keySlots) {
+            keySlots = Int32Array.from(this.layouts.keysOf(keysetId), (key) => slots.get(key) ?? -1);
+            slotsOf.set(keysetId, keySlots);
+          }
+          const vals = float64s(blob);
+          const k = keySlots.length;
           for (let j = 0; j < k; j++) {
-            const slot = slots.get(keys[j] as string);
-            if (slot === undefined) continue;
+            const slot = keySlots[j] as number;
+            if (slot < 0) continue;
             const column = columns[slot] as Float64Array;
             for (let i = range.first, at = range.offset; i < range.end; i++, at++) column[at] = vals[i * k + j] as number;
           }

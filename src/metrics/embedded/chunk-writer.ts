@@ -30,7 +30,8 @@ export interface ChunkRow {
  * piece, a few kilobytes); when it holds CHUNK_SAMPLES scrapes its pieces are merged into
  * one chunk. Outside a batch a scrape is stored when `append` returns; inside one, chunks
  * are written when full and at the batch's end. A scrape at or before the target's latest
- * goes into the chunk that covers its time, which is rewritten.
+ * goes into the chunk that covers its time, which is rewritten. One writer per database (the
+ * process that scrapes, by leadership), since it keeps the open chunks in memory; readers may be many.
  */
 export class ChunkWriter {
   /** Per target: its open chunk, null when its latest chunk is sealed (or it has none); absent until loaded. */
