@@ -1,23 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  linkSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 import { startAssistant } from '../src/app.ts';
 import { decisionsOf } from '../src/chat/slack/slack-dependencies.ts';
 import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
@@ -25,135 +11,14 @@ import { healthReport } from '../src/http/health-report.ts';
 import { createHttpServer, listen } from '../src/http/http-server.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { slackSignature, startFakeSlack } from './support/fake-slack.ts';
+import { healthUntil } from './support/health-until.ts';
 import { tempDataDir, testAssistant, testConfig } from './support/test-assistant.ts';
 import { mountTmpfs, tmpfsUnavailable } from './support/tmpfs.ts';
+import { waitUntil } from './support/wait-until.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const SIZING = 'how much GPU memory does mistral-7b need in fp16 on an L4';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls /healthz until `accept` holds; returns the last answer and how long it took. */
-async function healthUntil(port: number, accept: (status: number, database: string) => boolean, timeoutMs = 5000) {
-  const started = performance.now();
-  for (;;) {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    const body = (await response.json()) as { ok: boolean; checks: { database: string } };
-    if (accept(response.status, body.checks.database) || performance.now() - started > timeoutMs) {
-      return { status: response.status, body, ms: performance.now() - started };
-    }
-    await sleep(100);
-  }
-}
-
-/** `npm start`'s own command as a service on `dataDir`, on a free port; resolves once it logs "assistant started". */
-async function startService(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(
-    ' ',
-  );
-  const child = spawn(start[0] === 'node' ? process.execPath : (start[0] as string), start.slice(1), {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, DEMO: 'off', PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no "assistant started" log line within 30 s')), 30_000);
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg: string; port?: number };
-      if (entry.msg === 'assistant started' && entry.port) {
-        clearTimeout(timer);
-        resolve(entry.port);
-      }
-    });
-  });
-  return { child, port };
-}
-
-describe('/healthz of npm start', () => {
-  const dataDir = tempDataDir();
-  const file = join(dataDir, 'llmops.db');
-  let service: { child: ChildProcess; port: number };
-
-  beforeAll(async () => {
-    service = await startService(dataDir);
-  }, 40_000);
-
-  afterAll(() => {
-    service?.child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('answers 503 within seconds of the file being corrupted, and 200 once its bytes are restored', async () => {
-    const { port } = service;
-    expect((await healthUntil(port, (status) => status === 200)).status).toBe(200);
-    const fd = openSync(file, 'r+');
-    const header = Buffer.alloc(100);
-    readSync(fd, header, 0, 100, 0);
-    writeSync(fd, Buffer.alloc(100, 0x41), 0, 100, 0);
-    const corrupt = await healthUntil(port, (status) => status === 503);
-    expect(corrupt.status).toBe(503);
-    expect(corrupt.ms).toBeLessThan(3000);
-    expect(corrupt.body.ok).toBe(false);
-    expect(corrupt.body.checks.database).toBe(
-      `database corrupt (bad_header) under DATA_DIR=${dataDir}: ${file} does not start with the SQLite header ("SQLite format 3"); stop the assistant and move DATA_DIR/llmops.db (${file}, with its -wal and -shm files) aside; the assistant starts a new one`,
-    );
-    writeSync(fd, header, 0, 100, 0);
-    closeSync(fd);
-    const restored = await healthUntil(port, (status) => status === 200);
-    expect(restored.status).toBe(200);
-    expect(restored.body.checks.database).toBe('ok');
-  });
-
-  it('answers 503 when the file is moved away (under a known or an unknown name), and 200 once it is back', async () => {
-    const { port } = service;
-    renameSync(file, `${file}.aside`);
-    const moved = await healthUntil(port, (status) => status === 503);
-    expect(moved.ms).toBeLessThan(3000);
-    expect(moved.body.checks.database).toBe(
-      `database file moved: ${file} no longer exists; the open database is now ${file}.aside, and what the assistant saves goes there; move it back, or restart to begin a new database at ${file}`,
-    );
-    renameSync(`${file}.aside`, file);
-    expect((await healthUntil(port, (status) => status === 200)).status).toBe(200);
-
-    // rm of a name that another hard link keeps: the file survives under a name the kernel does not tell.
-    linkSync(file, `${file}.keep`);
-    unlinkSync(file);
-    const linked = await healthUntil(port, (status) => status === 503);
-    expect(linked.body.checks.database).toMatch(
-      /^database file moved: .* no longer exists; the open database still exists under another name/,
-    );
-    renameSync(`${file}.keep`, file);
-    expect((await healthUntil(port, (status) => status === 200)).status).toBe(200);
-  });
-
-  it('answers 503 when the file is deleted, names where its content can be copied from, and a restart on the copy answers 200', async () => {
-    const { port, child } = service;
-    unlinkSync(file);
-    const deleted = await healthUntil(port, (status) => status === 503);
-    expect(deleted.ms).toBeLessThan(3000);
-    const match = new RegExp(
-      `^database file deleted: ${file} no longer exists; the assistant still holds the deleted file open and what it saves is lost when it stops; restart the assistant to begin a new database \\(its content up to the last checkpoint can be copied from (/proc/${child.pid}/fd/\\d+) before it stops\\)$`,
-    ).exec(deleted.body.checks.database);
-    expect(match, deleted.body.checks.database).not.toBeNull();
-
-    // Following the advice: copy the content back, then the path is another file than the open one.
-    copyFileSync(match?.[1] as string, file);
-    const replaced = await healthUntil(port, (_status, database) => database.startsWith('database file replaced'));
-    expect(replaced.body.checks.database).toBe(
-      `database file replaced: ${file} is no longer the file the assistant opened, and what it saves goes to the old one; restart the assistant to use the new file`,
-    );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    service = await startService(dataDir);
-    const again = await healthUntil(service.port, (status) => status === 200);
-    expect(again.status).toBe(200);
-    const copy = new Database(file, { readonly: true });
-    expect(copy.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(8);
-    copy.close();
-  }, 40_000);
-});
 
 /** A logger whose JSON lines the test can read. */
 function capturingLogger() {
@@ -222,18 +87,20 @@ async function slackAssistant(slackApiUrl: string, dataDir: string) {
   };
 }
 
-describe('a request that cannot be stored is answered in its thread, logged, counted, and health degrades', () => {
-  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-  });
-  afterAll(async () => {
-    await slack?.stop();
-  });
+// Every test has its own assistant and data folder, and mostly waits on them: they run at once.
+describe.concurrent('a request that cannot be stored is answered in its thread, logged, counted, and health degrades', () => {
+  /** A Slack of the test's own, so that what one test waits for is never another's. */
+  async function ownSlack(test: TestContext) {
+    const slack = await startFakeSlack();
+    test.onTestFinished(() => slack.stop());
+    return slack;
+  }
 
   it.skipIf(tmpfsUnavailable !== undefined)(
     `on a full disk (a small tmpfs)${tmpfsUnavailable ? ` [skipped: ${tmpfsUnavailable}]` : ''}`,
-    async () => {
+    async (test) => {
+      const { expect } = test;
+      const slack = await ownSlack(test);
       const disk = mountTmpfs('8m');
       const app = await slackAssistant(slack.apiUrl, disk.dir);
       try {
@@ -299,7 +166,9 @@ describe('a request that cannot be stored is answered in its thread, logged, cou
     60_000,
   );
 
-  it('when the database file was removed under it: the event is answered with what failed, and health names the file', async () => {
+  it('when the database file was removed under it: the event is answered with what failed, and health names the file', async (test) => {
+    const { expect } = test;
+    const slack = await ownSlack(test);
     const dataDir = tempDataDir();
     const app = await slackAssistant(slack.apiUrl, dataDir);
     const file = join(dataDir, 'llmops.db');
@@ -341,14 +210,17 @@ describe('a request that cannot be stored is answered in its thread, logged, cou
   }, 60_000);
 });
 
-describe('a database that cannot take a turn (SQLITE_FULL through max_page_count, no root needed)', () => {
-  let assistant: Awaited<ReturnType<typeof testAssistant>>;
-  afterEach(async () => {
-    await assistant?.dispose();
-  });
+/** An assistant on its own data folder, disposed when `test` ends. */
+async function ownAssistant(test: TestContext, env: Record<string, string> = {}) {
+  const assistant = await testAssistant(env);
+  test.onTestFinished(() => assistant.dispose());
+  return assistant;
+}
 
-  it('answers with the answer and what failed, stores nothing half, keeps health 503 until a turn fits again', async () => {
-    assistant = await testAssistant();
+describe.concurrent('a database that cannot take a turn (SQLITE_FULL through max_page_count, no root needed)', () => {
+  it('answers with the answer and what failed, stores nothing half, keeps health 503 until a turn fits again', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test);
     const question = `${SIZING}? ${'Please be precise. '.repeat(400)}`;
     const normal = await assistant.conversation.handle({ surface: 'test', threadId: 'roomy', userId: 'u', text: question });
     expect(normal.kind).toBe('answer');
@@ -365,8 +237,15 @@ describe('a database that cannot take a turn (SQLITE_FULL through max_page_count
     expect(full.toolRuns.map((r) => r.tool)).toEqual(normal.toolRuns.map((r) => r.tool));
     expect(assistant.threads.recent('full', 10)).toEqual([]);
 
-    await sleep(1100);
-    const degraded = assistant.checkDatabase();
+    // The check is reused for at most a second: the next one sees the failed write.
+    const degraded = await waitUntil(
+      'the database check to report the failed write',
+      () => {
+        const check = assistant.checkDatabase();
+        return check !== 'ok' && check;
+      },
+      { timeoutMs: 2500 },
+    );
     expect(degraded).toMatch(
       new RegExp(
         `^database not writable: disk full \\(SQLITE_FULL\\) under DATA_DIR=${assistant.dataDir}: conversation_append failed at \\S+Z and a 64 KiB test write still fails; free space`,
@@ -377,14 +256,16 @@ describe('a database that cannot take a turn (SQLITE_FULL through max_page_count
     expect(metrics).toContain('llmops_conversation_turns_total{surface="test",outcome="unsaved"} 1');
 
     assistant.db.pragma(`max_page_count = ${pages + 1000}`);
-    await sleep(1100);
-    expect(assistant.checkDatabase()).toBe('ok');
+    expect(
+      await waitUntil('the database check to be ok again', () => assistant.checkDatabase() === 'ok', { timeoutMs: 2500 }),
+    ).toBe(true);
     const again = await assistant.conversation.handle({ surface: 'test', threadId: 'full', userId: 'u', text: question });
     expect(again).toMatchObject({ kind: 'answer', text: normal.text });
     expect(assistant.threads.recent('full', 10).length).toBeGreaterThanOrEqual(2);
   });
-  it('a turn whose model failed says both what failed and that it could not be remembered', async () => {
-    assistant = await testAssistant({ OPENAI_BASE_URL: 'http://127.0.0.1:59999/v1' });
+  it('a turn whose model failed says both what failed and that it could not be remembered', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test, { OPENAI_BASE_URL: 'http://127.0.0.1:59999/v1' });
     const pages = assistant.db.pragma('page_count', { simple: true }) as number;
     assistant.db.pragma(`max_page_count = ${pages}`);
     const reply = await assistant.conversation.handle({
@@ -402,14 +283,10 @@ describe('a database that cannot take a turn (SQLITE_FULL through max_page_count
   });
 });
 
-describe('a corrupt page met at run time', () => {
-  let assistant: Awaited<ReturnType<typeof testAssistant>>;
-  afterEach(async () => {
-    await assistant?.dispose();
-  });
-
-  it('answers without the memory it cannot read, says so, and health reports the corruption', async () => {
-    assistant = await testAssistant();
+describe.concurrent('a corrupt page met at run time', () => {
+  it('answers without the memory it cannot read, says so, and health reports the corruption', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test);
     const file = join(assistant.dataDir, 'llmops.db');
     await assistant.conversation.handle({ surface: 'test', threadId: 't', userId: 'u', text: SIZING });
     assistant.db.pragma('wal_checkpoint(TRUNCATE)');
