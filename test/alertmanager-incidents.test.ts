@@ -24,6 +24,7 @@ beforeAll(async () => {
   assistant = await testAssistant(
     {
       DEMO: 'on',
+      DEMO_BACKFILL_DAYS: '1',
       SLACK_BOT_TOKEN: 'xoxb-0000-test',
       SLACK_SIGNING_SECRET: 'secret',
       SLACK_API_URL: slack.apiUrl,

@@ -14,7 +14,7 @@ const firing = alertmanagerPayload.parse(
 
 describe('incident threads in the terminal', () => {
   it('prints the alert, the investigation and the resolution; repeats stay quiet', async () => {
-    const assistant = await testAssistant({ DEMO: 'on' }, { demoTraffic: false });
+    const assistant = await testAssistant({ DEMO: 'on', DEMO_BACKFILL_DAYS: '1' }, { demoTraffic: false });
     try {
       const output = new PassThrough();
       let printed = '';

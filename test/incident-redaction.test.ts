@@ -21,7 +21,13 @@ let assistant: Awaited<ReturnType<typeof testAssistant>>;
 beforeAll(async () => {
   slack = await startFakeSlack();
   assistant = await testAssistant(
-    { DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: 'secret', SLACK_API_URL: slack.apiUrl },
+    {
+      DEMO: 'on',
+      DEMO_BACKFILL_DAYS: '1',
+      SLACK_BOT_TOKEN: 'xoxb-0000-test',
+      SLACK_SIGNING_SECRET: 'secret',
+      SLACK_API_URL: slack.apiUrl,
+    },
     { demoTraffic: false },
   );
 }, 60_000);

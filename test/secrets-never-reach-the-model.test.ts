@@ -42,7 +42,13 @@ describe('secrets never reach the model', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(200);
     expect(new Set(corpus.map((entry) => entry.kind)).size).toBeGreaterThanOrEqual(30);
     const assistant = await testAssistant(
-      { DEMO: 'on', OPENAI_API_KEY: 'sk-test-abcd', TOOL_RESULT_MAX_CHARS: '200000', MAX_MESSAGE_CHARS: '40000' },
+      {
+        DEMO: 'on',
+        DEMO_BACKFILL_DAYS: '1',
+        OPENAI_API_KEY: 'sk-test-abcd',
+        TOOL_RESULT_MAX_CHARS: '200000',
+        MAX_MESSAGE_CHARS: '40000',
+      },
       { demoTraffic: false },
     );
     try {
@@ -97,7 +103,7 @@ describe('secrets never reach the model', () => {
 
   it('redacts every corpus secret in alert annotations and labels before the investigation reaches the model', async () => {
     const assistant = await testAssistant(
-      { DEMO: 'on', OPENAI_API_KEY: 'sk-test-abcd', TOOL_RESULT_MAX_CHARS: '200000' },
+      { DEMO: 'on', DEMO_BACKFILL_DAYS: '1', OPENAI_API_KEY: 'sk-test-abcd', TOOL_RESULT_MAX_CHARS: '200000' },
       { demoTraffic: false },
     );
     try {
