@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pastIncident } from '../src/demo/history-backfill.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
 // The demo fleet's back-filled history holds a known incident: mistral-7b 2.5× slower for
 // 47 minutes three days ago from 14:00. The tools must find it, and forecast the rhythm.
+// The capacity probe load-tests a demo server: it runs 4 times faster than real time (the load
+// tester reports in its time). The tests only read the assistant, so they run at once.
+process.env.SIMULATED_TIME_SCALE = '4';
 let assistant: Awaited<ReturnType<typeof testAssistant>>;
 const now = new Date();
 const incident = pastIncident(now);
@@ -17,8 +20,8 @@ afterAll(async () => {
   await assistant?.dispose();
 });
 
-describe('detect_anomalies', () => {
-  it('finds the past bad deploy of mistral-7b: latency up, starting when it started, with a chart', async () => {
+describe.concurrent('detect_anomalies', () => {
+  it('finds the past bad deploy of mistral-7b: latency up, starting when it started, with a chart', async ({ expect }) => {
     const range = `${new Date(incident.start.getTime() - 3 * 3600_000).toISOString()}/${new Date(incident.end.getTime() + 3 * 3600_000).toISOString()}`;
     const result = await assistant.executor.execute('detect_anomalies', { deployment: 'mistral-7b', range }, context);
     expect(result.status).toBe('ok');
@@ -36,7 +39,7 @@ describe('detect_anomalies', () => {
     expect(existsSync(data.chart)).toBe(true);
   });
 
-  it('finds nothing in a quiet deployment over a quiet day', async () => {
+  it('finds nothing in a quiet deployment over a quiet day', async ({ expect }) => {
     const start = new Date(incident.start.getTime() + 86_400_000);
     const range = `${start.toISOString()}/${new Date(start.getTime() + 6 * 3600_000).toISOString()}`;
     const result = await assistant.executor.execute(
@@ -48,8 +51,8 @@ describe('detect_anomalies', () => {
   });
 });
 
-describe('forecast_metrics', () => {
-  it("forecasts next week's traffic with intervals, from the daily and weekly rhythm", async () => {
+describe.concurrent('forecast_metrics', () => {
+  it("forecasts next week's traffic with intervals, from the daily and weekly rhythm", async ({ expect }) => {
     const result = await assistant.executor.execute('forecast_metrics', { deployment: 'llama-3-8b', horizon: '2d' }, context);
     expect(result.status).toBe('ok');
     const data = (result as { data: { model: string; points: Array<{ mean: number; lo95: number; hi95: number }> } }).data;
@@ -63,7 +66,7 @@ describe('forecast_metrics', () => {
     expect(result.summary).toMatch(/^Forecast of requests per second for llama-3-8b over the next 2d: peak /);
   });
 
-  it('turns the forecast peak into replicas and GPUs from a measured probe', async () => {
+  it('turns the forecast peak into replicas and GPUs from a measured probe', async ({ expect }) => {
     const result = await assistant.executor.execute(
       'forecast_metrics',
       { deployment: 'llama-3-8b', horizon: '1d', capacity: true },
