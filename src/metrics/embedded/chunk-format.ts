@@ -14,10 +14,17 @@
 export const CHUNK_SAMPLES = 112;
 
 /**
- * Until a chunk is full it is stored in pieces of this many scrapes, so that storing a scrape
- * rewrites a few kilobytes, not the whole open chunk; the pieces are merged when it is full.
+ * Until a chunk is full it is stored in pieces of this many scrapes, each piece one row of
+ * whole scrapes (family WHOLE_SCRAPES), so that storing a scrape rewrites a few pages, not a
+ * row per family; when the chunk is full its pieces become one row per family.
  */
 export const CHUNK_PIECE_SAMPLES = 16;
+
+/**
+ * The family name of a piece's row of whole scrapes: each scrape's values in its layout's
+ * order, one scrape after the other (its keyset_id is the first scrape's layout).
+ */
+export const WHOLE_SCRAPES = '';
 
 /** A chunk spans at most this long (its times are stored as uint32 milliseconds after its first). */
 export const CHUNK_MAX_SPAN_MS = 7 * 86_400_000;

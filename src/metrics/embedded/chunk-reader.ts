@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../../store/database.ts';
-import { familyOf, float64s, layoutRuns, uint32s } from './chunk-format.ts';
+import { familyOf, float64s, layoutRuns, uint32s, WHOLE_SCRAPES } from './chunk-format.ts';
 import type { SeriesLayouts } from './series-layouts.ts';
 
 /** Rows of one target over a range: times (unix s) and, per wanted series, its values at those times (NaN where absent). */
@@ -27,6 +27,7 @@ export class ChunkReader {
   private readonly headers: Database.Statement;
   private readonly headersWithFamilies: Database.Statement;
   private readonly values: Database.Statement;
+  private readonly wholeScrapes: Database.Statement;
 
   constructor(
     db: Db,
@@ -48,6 +49,11 @@ export class ChunkReader {
         'SELECT t0, keyset_id, vals FROM metric_chunk_values WHERE target_id = ? AND family = ? AND t0 >= ? AND t0 <= ? ORDER BY t0',
       )
       .raw();
+    this.wholeScrapes = db
+      .prepare(
+        `SELECT t0, vals FROM metric_chunk_values WHERE target_id = ? AND family = '${WHOLE_SCRAPES}' AND t0 >= ? AND t0 <= ? ORDER BY t0`,
+      )
+      .raw();
   }
 
   /**
@@ -58,12 +64,14 @@ export class ChunkReader {
     const headers = (families ? this.headers : this.headersWithFamilies).all({ target: targetId, from, to }) as ChunkHeader[];
     if (headers.length === 0) return { times: new Float64Array(0), series: new Map() };
     const only = families ? new Set(families) : undefined;
-    const toRead = families ?? [...new Set(headers.flatMap((header) => JSON.parse(header.families ?? '[]') as string[]))];
+    const toRead = (
+      families ?? [...new Set(headers.flatMap((header) => JSON.parse(header.families ?? '[]') as string[]))]
+    ).filter((family) => family !== WHOLE_SCRAPES);
 
     // The scrapes in range, and the series in the order of their first appearance.
     const slots = new Map<string, number>();
     const seen = new Set<number>();
-    const ranges: Array<{ t0: number; offsets: Uint32Array; first: number; end: number; offset: number }> = [];
+    const ranges: Array<{ t0: number; offsets: Uint32Array; runs: Uint32Array; first: number; end: number; offset: number }> = [];
     let total = 0;
     for (const header of headers) {
       const offsets = uint32s(header.times);
@@ -76,9 +84,9 @@ export class ChunkReader {
         while (end < header.n && header.t0 + (offsets[end] as number) <= to) end++;
       }
       if (end === first) continue;
-      ranges.push({ t0: header.t0, offsets, first, end, offset: total });
-      total += end - first;
       const runs = layoutRuns(header.schemas);
+      ranges.push({ t0: header.t0, offsets, runs, first, end, offset: total });
+      total += end - first;
       for (let r = 0, at = 0; r + 1 < runs.length; at += runs[r] as number, r += 2) {
         const layout = runs[r + 1] as number;
         // A run counts when it has a scrape in range.
@@ -122,6 +130,29 @@ export class ChunkReader {
             if (slot < 0) continue;
             const column = columns[slot] as Float64Array;
             for (let i = range.first, at = range.offset; i < range.end; i++, at++) column[at] = vals[i * k + j] as number;
+          }
+        }
+      }
+      // The open chunk's pieces hold whole scrapes, each in its layout's order.
+      const slotsOfLayout = new Map<number, Int32Array>();
+      for (const [t0, blob] of this.wholeScrapes.all(targetId, lo, hi) as Array<[number, Buffer]>) {
+        const range = ranges.find((r) => r.t0 === t0);
+        if (!range) continue;
+        const vals = float64s(blob);
+        let at = 0;
+        for (let r = 0, i = 0; r + 1 < range.runs.length; r += 2) {
+          const layout = range.runs[r + 1] as number;
+          let keySlots = slotsOfLayout.get(layout);
+          if (!keySlots) {
+            keySlots = Int32Array.from(this.layouts.keysOf(layout), (key) => slots.get(key) ?? -1);
+            slotsOfLayout.set(layout, keySlots);
+          }
+          for (const stop = i + (range.runs[r] as number); i < stop; i++, at += keySlots.length) {
+            if (i < range.first || i >= range.end) continue;
+            for (let j = 0; j < keySlots.length; j++) {
+              const slot = keySlots[j] as number;
+              if (slot >= 0) (columns[slot] as Float64Array)[range.offset + i - range.first] = vals[at + j] as number;
+            }
           }
         }
       }

@@ -10,6 +10,7 @@ import {
   encodeLayouts,
   encodeTimes,
   float64s,
+  WHOLE_SCRAPES,
 } from './chunk-format.ts';
 import { FamilyColumns, OpenChunk } from './open-chunk.ts';
 import type { SeriesLayouts } from './series-layouts.ts';
@@ -182,28 +183,50 @@ export class ChunkWriter {
   /** Stores the rows of an open chunk not stored yet: into its last piece while that is small, else as a new piece. */
   private persist(targetId: number, chunk: OpenChunk): void {
     const last = chunk.stored.at(-1);
-    if (last && last.to - last.from < CHUNK_PIECE_SAMPLES) {
-      this.writeRows(targetId, chunk, last.from, chunk.n);
+    if (last && last.to - last.from < CHUNK_PIECE_SAMPLES && last.families[0] === WHOLE_SCRAPES) {
+      this.writeWhole(targetId, chunk, last.from, chunk.n);
       last.to = chunk.n;
     } else {
       const from = last?.to ?? 0;
-      this.writeRows(targetId, chunk, from, chunk.n);
-      chunk.stored.push({ t0: chunk.times[from] as number, from, to: chunk.n });
+      this.writeWhole(targetId, chunk, from, chunk.n);
+      chunk.stored.push({ t0: chunk.times[from] as number, from, to: chunk.n, families: [WHOLE_SCRAPES] });
     }
   }
 
-  /** Stores a chunk as one row, in place of the pieces it was stored in so far. */
+  /** Stores a chunk as one row per family, in place of the pieces it was stored in so far. */
   private seal(targetId: number, chunk: OpenChunk): void {
-    const families = [...chunk.families.keys()];
-    for (const piece of chunk.stored) if (piece.from > 0) this.drop(targetId, piece.t0, families);
+    for (const piece of chunk.stored) this.drop(targetId, piece.t0, piece.families);
     this.writeRows(targetId, chunk, 0, chunk.n);
-    chunk.stored = [{ t0: chunk.times[0] as number, from: 0, to: chunk.n }];
+    chunk.stored = [{ t0: chunk.times[0] as number, from: 0, to: chunk.n, families: [...chunk.families.keys()] }];
   }
 
-  /** Writes a chunk rebuilt from the stored row `was` (whose first scrape may have changed). */
+  /** Writes a chunk rebuilt from the stored row `was`, in its place. */
   private rewrite(targetId: number, chunk: OpenChunk, was: Pick<ChunkRow, 't0' | 'families'>): void {
-    if (chunk.n === 0 || chunk.times[0] !== was.t0) this.drop(targetId, was.t0, JSON.parse(was.families) as string[]);
+    this.drop(targetId, was.t0, JSON.parse(was.families) as string[]);
     if (chunk.n > 0) this.writeRows(targetId, chunk, 0, chunk.n);
+  }
+
+  /** Writes rows [from, to) of a chunk in memory as a piece: the chunk row and one row of whole scrapes. */
+  private writeWhole(targetId: number, chunk: OpenChunk, from: number, to: number): void {
+    const t0 = chunk.times[from] as number;
+    const n = to - from;
+    this.statements.putChunk.run(
+      targetId,
+      t0,
+      chunk.times[to - 1],
+      n,
+      encodeTimes(chunk.times.subarray(from, to), n),
+      encodeLayouts(chunk.layouts.subarray(from, to), n),
+      JSON.stringify([WHOLE_SCRAPES]),
+    );
+    const scrapes = chunk.scrapes.slice(from, to);
+    const values = new Float64Array(scrapes.reduce((sum, scrape) => sum + scrape.length, 0));
+    let at = 0;
+    for (const scrape of scrapes) {
+      values.set(scrape, at);
+      at += scrape.length;
+    }
+    this.statements.putValues.run(targetId, WHOLE_SCRAPES, t0, chunk.layouts[from], blobOf(values, values.length));
   }
 
   /** Writes rows [from, to) of a chunk in memory as the chunk row keyed by their first time. */
@@ -254,31 +277,51 @@ export class ChunkWriter {
         const from = chunk.n;
         const piece = this.load(targetId, row);
         for (let i = 0; i < piece.n; i++) this.copyRow(piece, i, chunk);
-        chunk.stored.push({ t0: row.t0, from, to: chunk.n });
+        chunk.stored.push({ t0: row.t0, from, to: chunk.n, families: JSON.parse(row.families) as string[] });
       }
     }
     this.open.set(targetId, chunk);
     return chunk ?? undefined;
   }
 
-  /** A stored chunk in memory, with room for one more scrape. */
+  /** A stored chunk (a piece of whole scrapes or one row per family) in memory, with room for one more scrape. */
   private load(targetId: number, row: ChunkRow): OpenChunk {
     const chunk = new OpenChunk(Math.max(CHUNK_SAMPLES, row.n + 1));
-    chunk.times.set(decodeTimes(row.times, row.t0).subarray(0, row.n));
-    chunk.layouts.set(decodeLayouts(row.schemas, row.n));
-    chunk.n = row.n;
-    chunk.stored = [{ t0: row.t0, from: 0, to: row.n }];
-    const capacity = chunk.times.length;
-    for (const family of JSON.parse(row.families) as string[]) {
-      const stored = this.statements.familyValues.get(targetId, family, row.t0) as
-        | { keyset_id: number; vals: Buffer }
-        | undefined;
-      if (!stored) continue;
-      chunk.families.set(
-        family,
-        new FamilyColumns(this.layouts.keysOf(stored.keyset_id), capacity, stored.keyset_id, float64s(stored.vals)),
-      );
+    const families = JSON.parse(row.families) as string[];
+    const times = decodeTimes(row.times, row.t0);
+    const layouts = decodeLayouts(row.schemas, row.n);
+    if (families.includes(WHOLE_SCRAPES)) {
+      const stored = this.statements.familyValues.get(targetId, WHOLE_SCRAPES, row.t0) as { vals: Buffer } | undefined;
+      const values = stored ? float64s(stored.vals) : new Float64Array(0);
+      for (let i = 0, at = 0; i < row.n; i++) {
+        const layoutId = layouts[i] as number;
+        const size = this.layouts.keysOf(layoutId).length;
+        const scrape = new Float64Array(size).fill(Number.NaN);
+        scrape.set(values.subarray(at, Math.min(at + size, values.length)));
+        chunk.add(times[i] as number, layoutId, this.layouts.planOf(layoutId), scrape);
+        at += size;
+      }
+    } else {
+      chunk.times.set(times.subarray(0, row.n));
+      chunk.layouts.set(layouts);
+      chunk.n = row.n;
+      const capacity = chunk.times.length;
+      for (const family of families) {
+        const stored = this.statements.familyValues.get(targetId, family, row.t0) as
+          | { keyset_id: number; vals: Buffer }
+          | undefined;
+        if (!stored) continue;
+        chunk.families.set(
+          family,
+          new FamilyColumns(this.layouts.keysOf(stored.keyset_id), capacity, stored.keyset_id, float64s(stored.vals)),
+        );
+      }
+      for (let i = 0; i < row.n; i++) {
+        const plan = this.layouts.planOf(layouts[i] as number);
+        chunk.scrapes[i] = chunk.scrapeAt(i, plan, this.layouts.keysOf(layouts[i] as number).length);
+      }
     }
+    chunk.stored = [{ t0: row.t0, from: 0, to: row.n, families }];
     return chunk;
   }
 
@@ -324,7 +367,6 @@ export class ChunkWriter {
 
   private copyRow(from: OpenChunk, row: number, to: OpenChunk): void {
     const layoutId = from.layouts[row] as number;
-    const plan = this.layouts.planOf(layoutId);
-    to.add(from.times[row] as number, layoutId, plan, from.scrapeAt(row, plan, this.layouts.keysOf(layoutId).length));
+    to.add(from.times[row] as number, layoutId, this.layouts.planOf(layoutId), from.scrapes[row] as Float64Array);
   }
 }

@@ -95,11 +95,12 @@ export class FamilyColumns {
   }
 }
 
-/** Rows [from, to) of a chunk in memory, stored as one chunk row under `t0` (their first time). */
+/** Rows [from, to) of a chunk in memory, stored as one chunk row under `t0` (their first time), with rows for `families`. */
 export interface StoredPiece {
   t0: number;
   from: number;
   to: number;
+  families: string[];
 }
 
 /**
@@ -113,6 +114,8 @@ export class OpenChunk {
   readonly families = new Map<string, FamilyColumns>();
   /** The pieces of it stored so far, in order; rows after the last piece are not stored yet. */
   stored: StoredPiece[] = [];
+  /** Each row's scrape as it came, in its layout's order (kept to store pieces whole). */
+  readonly scrapes: Float64Array[] = [];
 
   constructor(private capacity = CHUNK_SAMPLES) {
     this.times = new Float64Array(capacity);
@@ -125,6 +128,7 @@ export class OpenChunk {
     const row = this.n;
     this.times[row] = t;
     this.layouts[row] = layoutId;
+    this.scrapes[row] = scrape.slice();
     for (const part of plan) {
       let columns = this.families.get(part.family);
       if (!columns) {
