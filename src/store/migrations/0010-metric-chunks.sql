@@ -3,7 +3,9 @@
 -- into chunks of up to 120 scrapes; `metric_chunks` holds each chunk's scrape times and the
 -- series layout (a `metric_schemas` row) of each scrape, and `metric_chunk_values` one row per
 -- family and chunk with that family's values (float64, scrape by scrape, in the order of its
--- keyset, also a `metric_schemas` row; NaN where a scrape lacked the series).
+-- keyset, also a `metric_schemas` row; NaN where a scrape lacked the series). Until a chunk is
+-- full it is stored in pieces of a few scrapes, each with one values row of family '' holding
+-- whole scrapes (each in its own layout's order), so that storing a scrape rewrites few pages.
 -- The rows of `metric_snapshots` (one per scrape, every series) are moved into chunks by the
 -- store when it opens a database that still has them, so an upgrade keeps its history.
 CREATE TABLE metric_chunks (
