@@ -2,7 +2,13 @@ import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proposalAnswer, writeAnswer } from '../src/agent/offline-planner/answer-writer.ts';
 import { OfflinePlannerChatModel } from '../src/agent/offline-planner/offline-chat-model.ts';
+import { JobRepository } from '../src/jobs/job-repository.ts';
 import { testAssistant } from './support/test-assistant.ts';
+import { waitUntil } from './support/wait-until.ts';
+
+// The probe load-tests a demo server: it runs 4 times faster than real time (the load tester
+// reports in its time), as the figures are compared with the English answer's, not with a clock.
+process.env.SIMULATED_TIME_SCALE = '4';
 
 type TestAssistant = Awaited<ReturnType<typeof testAssistant>>;
 const HAN = /[\u4e00-\u9fff]/;
@@ -88,7 +94,11 @@ describe('jobs in Chinese, through the chat', () => {
       const started = await ask('在 dev 环境用 gptq 量化 qwen2-7b');
       expect(started.toolRuns[0]?.result.status).toBe('ok');
       expect(started.text).toMatch(/^任务 1 已启动：量化 qwen2-7b。进度会发在这个会话里/);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const jobs = new JobRepository(assistant.db);
+      await waitUntil(
+        'job 1 to run and its command to print',
+        () => jobs.get(1)?.state === 'running' && jobs.tail(1).includes('step'),
+      );
       const progress = await ask('量化任务进展如何？');
       expect(progress.text).toMatch(/^任务 1（量化 qwen2-7b，dev）：\[[█░]+\] \d+%/);
       const cancelled = await ask('取消量化任务');

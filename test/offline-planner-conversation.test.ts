@@ -1,12 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 import { JobRepository } from '../src/jobs/job-repository.ts';
 import { testAssistant } from './support/test-assistant.ts';
+import { waitUntil } from './support/wait-until.ts';
 
 type TestAssistant = Awaited<ReturnType<typeof testAssistant>>;
-const open: TestAssistant[] = [];
-afterEach(async () => {
-  for (const assistant of open.splice(0)) await assistant.dispose();
-});
+
+/** An assistant of the test's own, disposed when it ends: the tests run at once. */
+async function ownAssistant(test: TestContext, env?: Record<string, string>) {
+  const assistant = await testAssistant(env, env ? { demoTraffic: false } : {});
+  test.onTestFinished(() => assistant.dispose());
+  return assistant;
+}
+
+/** Waits until job `id` runs and its command has printed. */
+async function running(assistant: TestAssistant, id: number) {
+  const jobs = new JobRepository(assistant.db);
+  await waitUntil(
+    `job ${id} to run and its command to print`,
+    () => jobs.get(id)?.state === 'running' && jobs.tail(id).includes('step'),
+  );
+}
 
 const ask = (assistant: TestAssistant, text: string, threadId = 'slack:C1:200.1', userId = 'U0ALICE') =>
   assistant.conversation.handle({ surface: 'test', threadId, userId, text });
@@ -14,15 +27,12 @@ const ask = (assistant: TestAssistant, text: string, threadId = 'slack:C1:200.1'
 // A job command that runs until cancelled, printing progress.
 const SLOW = `${process.execPath} -e setInterval(()=>console.log("step"),100) {output}`;
 
-describe('jobs asked about without a number, through the chat', () => {
-  it('shows the job this conversation started, then stops it when asked in other words', async () => {
-    const assistant = await testAssistant(
-      { DEMO: 'on', DEMO_BACKFILL_DAYS: '0', QUANTIZE_COMMAND: SLOW },
-      { demoTraffic: false },
-    );
-    open.push(assistant);
+describe.concurrent('jobs asked about without a number, through the chat', () => {
+  it('shows the job this conversation started, then stops it when asked in other words', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test, { DEMO: 'on', DEMO_BACKFILL_DAYS: '0', QUANTIZE_COMMAND: SLOW });
     expect((await ask(assistant, 'quantize qwen2-7b to gptq in dev')).toolRuns[0]?.result.status).toBe('ok');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await running(assistant, 1);
 
     const progress = await ask(assistant, "how's the quantization coming along?");
     expect(progress.toolRuns.map((r) => [r.tool, r.args])).toEqual([['get_job_status', {}]]);
@@ -39,12 +49,9 @@ describe('jobs asked about without a number, through the chat', () => {
     expect(nothing.text).toContain('No job is queued or running; nothing to cancel.');
   }, 60_000);
 
-  it('asks which job when several run and none belongs to this conversation', async () => {
-    const assistant = await testAssistant(
-      { DEMO: 'on', DEMO_BACKFILL_DAYS: '0', QUANTIZE_COMMAND: SLOW },
-      { demoTraffic: false },
-    );
-    open.push(assistant);
+  it('asks which job when several run and none belongs to this conversation', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test, { DEMO: 'on', DEMO_BACKFILL_DAYS: '0', QUANTIZE_COMMAND: SLOW });
     await ask(assistant, 'quantize qwen2-7b to gptq in dev', 'slack:C1:300.1');
     await ask(assistant, 'quantize mistral-7b to awq in dev', 'slack:C1:300.2');
     const reply = await ask(assistant, 'abort the quantization job', 'slack:C1:300.3');
@@ -59,13 +66,10 @@ describe('jobs asked about without a number, through the chat', () => {
   }, 60_000);
 });
 
-describe('the thread is not replayed for a request the planner does not understand (issue 13)', () => {
-  it('does not start a second tuning job when asked whether anything is broken', async () => {
-    const assistant = await testAssistant(
-      { DEMO: 'on', DEMO_BACKFILL_DAYS: '0', QUANTIZE_COMMAND: SLOW },
-      { demoTraffic: false },
-    );
-    open.push(assistant);
+describe.concurrent('the thread is not replayed for a request the planner does not understand (issue 13)', () => {
+  it('does not start a second tuning job when asked whether anything is broken', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test, { DEMO: 'on', DEMO_BACKFILL_DAYS: '0', QUANTIZE_COMMAND: SLOW });
     await ask(assistant, 'quantize qwen2-7b to gptq in dev');
     const reply = await ask(assistant, 'is anything broken right now?');
     expect(reply.toolRuns.map((r) => r.tool)).toEqual(['get_deployment_status']);
@@ -74,9 +78,9 @@ describe('the thread is not replayed for a request the planner does not understa
     await assistant.jobs.wait(1);
   }, 60_000);
 
-  it('answers the weather and a restart with what it can do, not with the previous request', async () => {
-    const assistant = await testAssistant();
-    open.push(assistant);
+  it('answers the weather and a restart with what it can do, not with the previous request', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test);
     await ask(assistant, 'who deployed what yesterday?');
     const weather = await ask(assistant, "what's the weather in Paris?");
     expect(weather.toolRuns).toEqual([]);
@@ -87,9 +91,9 @@ describe('the thread is not replayed for a request the planner does not understa
     expect(restart.text).toMatch(/I can't restart mistral-7b/);
   });
 
-  it('reuses the thread for a plain follow-up', async () => {
-    const assistant = await testAssistant();
-    open.push(assistant);
+  it('reuses the thread for a plain follow-up', async (test) => {
+    const { expect } = test;
+    const assistant = await ownAssistant(test);
     await ask(assistant, 'how much memory does mistral-7b need in fp8?');
     const reply = await ask(assistant, 'and for qwen2-72b?');
     expect(reply.toolRuns.map((r) => [r.tool, r.args])).toEqual([['estimate_resources', { model: 'qwen2-72b', dtype: 'fp8' }]]);
