@@ -7,12 +7,12 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField } from '../src/analysis/logs/accuracy.ts';
-import { TemplateMiner, type TemplateMinerOptions } from '../src/analysis/logs/drain.ts';
+import { messageKey, TemplateMiner, type TemplateMinerOptions, variableTexts } from '../src/analysis/logs/drain.ts';
 import { formatContent, LOGHUB_FORMATS, parseLogFormat } from '../src/analysis/logs/format.ts';
 import { LineSplitter } from '../src/analysis/logs/lines.ts';
 import { parseLogFileInParallel } from '../src/analysis/logs/parallel-parse.ts';
 import { LogParser, type ParsedLog, parseLogFile } from '../src/analysis/logs/parse.ts';
-import { quickShape, readsAsWord, shapeOf, unitOf } from '../src/analysis/logs/tokens.ts';
+import { KeyTrie, quickKeyNode, quickShape, readsAsWord, shapeOf, tokenizeMessage, unitOf } from '../src/analysis/logs/tokens.ts';
 import { runLogsCommand } from '../src/cli/logs-command.ts';
 
 /**
@@ -157,6 +157,49 @@ describe('word shapes', () => {
     });
     expect(differ).toEqual([]);
     expect(unitOf('KB),')).toBe('),');
+  });
+});
+
+describe('message keys', () => {
+  it('found word by word are the keys and variable texts of the full tokens, for every tokenizer setting', () => {
+    const messages = [
+      ...SYSTEMS.flatMap((system) => {
+        const format = parseLogFormat(LOGHUB_FORMATS[system] as string);
+        return (samples.get(system) ?? []).flatMap((line) => [formatContent(format, line.trim()) ?? line, line]);
+      }),
+      '',
+      ' ',
+      'delete blk_1 blk_2 blk_3',
+      '1 2 3',
+      'x 1 2 y 3 4 ssh2 5',
+      'sent 5 MB',
+      'took 12 ms.',
+      'a\tb  c',
+      '<*> x 1',
+    ];
+    // A small trie, so that it also starts anew on the way.
+    const trie = new KeyTrie(64);
+    const variables = { texts: [] as string[], count: 0 };
+    let quick = 0;
+    const differ: string[] = [];
+    for (const message of messages)
+      for (let setting = 0; setting < 16; setting++) {
+        const options = {
+          attachedColonValues: (setting & 1) !== 0,
+          dottedNames: (setting & 2) !== 0,
+          quotedValues: (setting & 4) !== 0,
+          collapseRuns: (setting & 8) !== 0,
+        };
+        const node = quickKeyNode(message, options, variables, trie);
+        if (node === undefined) continue;
+        quick++;
+        const tokens = tokenizeMessage(message, options);
+        if (node.prefix !== messageKey(tokens) || variables.texts.slice(0, variables.count).join('\n') !== variableTexts(tokens))
+          differ.push(`${setting} ${message}`);
+      }
+    expect(differ).toEqual([]);
+    // Quotes and numbers with units take the full path; most lines do not.
+    expect(quick).toBeGreaterThan(messages.length * 16 * 0.8);
   });
 });
 

@@ -43,11 +43,11 @@ export function compareWindows(baseline: string[], current: string[], options: C
   const base = new Map<number, number>();
   const cur = new Map<number, number>();
   for (const line of baseline) {
-    const { clusterId } = miner.add(line);
+    const clusterId = miner.assign(line);
     base.set(clusterId, (base.get(clusterId) ?? 0) + 1);
   }
   for (const line of current) {
-    const { clusterId } = miner.add(line);
+    const clusterId = miner.assign(line);
     cur.set(clusterId, (cur.get(clusterId) ?? 0) + 1);
   }
   // Clusters of variable words merge once both windows are seen: count lines under the final ids.

@@ -1,7 +1,19 @@
 import { Masker, type MaskRule } from './masking.ts';
 import { mergeVariablePositions } from './merge.ts';
 import { DEFAULT_MINER_PARAMETERS, type MinerParameters } from './parameters.ts';
-import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenizeMessage, widenShape } from './tokens.ts';
+import {
+  copyText,
+  type KeyNode,
+  KeyTrie,
+  type MessageTokens,
+  PARAM,
+  quickKeyNode,
+  readsAsWord,
+  type TokenizerOptions,
+  tokenizeMessage,
+  type VariableTexts,
+  widenShape,
+} from './tokens.ts';
 
 /**
  * Drain-style online log template miner (He et al., "Drain: An Online Log Parsing Approach with
@@ -191,6 +203,10 @@ export class TemplateMiner {
   private readonly versions: number[] = [];
   /** Whether the last `place` widened the cluster it joined. */
   private lastChanged = false;
+  /** The variable texts `quickKeyNode` found in the last message (reused). */
+  private readonly variables: VariableTexts = { texts: [], count: 0 };
+  /** Keys of the messages seen, by their parts (see KeyTrie). */
+  private readonly keys = new KeyTrie();
 
   constructor(options: TemplateMinerOptions = {}) {
     const depth = options.depth ?? DEFAULT_MINER_PARAMETERS.depth;
@@ -232,9 +248,39 @@ export class TemplateMiner {
 
   /** Adds a message like `add` and returns only its cluster id (no template text is built). */
   assign(content: string): number {
+    // A line of a remembered shape needs only its key (and the texts the checks read).
+    if (this.remember && this.classify && this.masker === undefined) {
+      const node = quickKeyNode(content, this.tokenizer, this.variables, this.keys);
+      const known = node === undefined ? undefined : this.remembered.get(node.prefix);
+      if (known !== undefined && this.recalls(known) && agreesVariables(known, this.variables)) {
+        this.touch(known.cluster);
+        this.lastChanged = false;
+        return known.cluster.id;
+      }
+    }
     const id = this.place(this.tokens(content)).id;
     this.mergeIfDue();
     return id;
+  }
+
+  /**
+   * Splits a message into its key, a node of `keys`, and its variable texts (`quickKeyNode`, else
+   * the tokens), for the tokenizing workers.
+   */
+  keyOf(content: string, variables: VariableTexts, keys: KeyTrie): KeyNode {
+    if (this.classify && this.masker === undefined) {
+      const node = quickKeyNode(content, this.tokenizer, variables, keys);
+      if (node !== undefined) return node;
+    }
+    const tokens = this.tokens(content);
+    variables.count = 0;
+    let node = keys.start();
+    for (let i = 0; i < tokens.texts.length; i++) {
+      const shape = tokens.shapes[i];
+      if (shape !== undefined) variables.texts[variables.count++] = tokens.texts[i] as string;
+      node = keys.child(node, shape ?? (tokens.texts[i] as string));
+    }
+    return node;
   }
 
   /** Splits a message as `add` would (for callers that add the same messages to many miners). */
@@ -318,13 +364,13 @@ export class TemplateMiner {
           version,
           checks,
           checkVariables: checks?.map((i) => variableIndex(shapes, i)),
-          checkTexts: checks?.map((i) => detach(texts[i] as string)),
+          checkTexts: checks?.map((i) => copyText(texts[i] as string)),
         });
       }
       return match;
     }
     const leaf = this.leafFor(keys);
-    const cluster: Cluster = { id: this.nextId++, texts: texts.map(detach), shapes: [...shapes], count: 0, leaf, lastUse: 0 };
+    const cluster: Cluster = { id: this.nextId++, texts: texts.map(copyText), shapes: [...shapes], count: 0, leaf, lastUse: 0 };
     leaf.clusters.push(cluster);
     this.clusters.set(cluster.id, cluster);
     this.touch(cluster);
@@ -549,6 +595,15 @@ function agrees(known: Remembered, texts: readonly string[]): boolean {
   return true;
 }
 
+/** As `agrees`, for the message's variable texts in order. */
+function agreesVariables(known: Remembered, variables: VariableTexts): boolean {
+  const { checkVariables, checkTexts } = known;
+  if (checkVariables === undefined || checkTexts === undefined) return true;
+  for (let j = 0; j < checkVariables.length; j++)
+    if (variables.texts[checkVariables[j] as number] !== checkTexts[j]) return false;
+  return true;
+}
+
 /** As `agrees`, for the variable texts of `variableTexts`. */
 function agreesKeyed(known: Remembered, variables: string): boolean {
   const { checkVariables, checkTexts } = known;
@@ -612,15 +667,6 @@ export function tokensFromKey(key: string, variables: string): MessageTokens {
     }
   }
   return { texts, shapes };
-}
-
-/**
- * A copy of `text` that does not keep alive the larger string it was cut from (V8 keeps a slice
- * of 13 characters or more as a view of its parent: a cluster could otherwise hold a whole read
- * chunk of the file).
- */
-function detach(text: string): string {
-  return text.length < 13 ? text : ` ${text}`.slice(1);
 }
 
 function removeFromLeaf(cluster: Cluster): void {

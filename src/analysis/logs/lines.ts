@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -14,12 +15,14 @@ export class LineSplitter {
   private carry = '';
   /** The previous chunk ended with `\r`: a `\n` that starts the next one is part of that break. */
   private afterCr = false;
+  /** The decoder may hold the first bytes of a character the previous chunk cut. */
+  private decoderHolds = false;
 
   constructor(private readonly onLine: (line: string) => void) {}
 
   /** Feeds the next chunk: bytes, or text already decoded. */
   write(chunk: Buffer | string): void {
-    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    const text = typeof chunk === 'string' ? chunk : this.decode(chunk);
     const n = text.length;
     if (n === 0) return;
     let from = 0;
@@ -56,6 +59,15 @@ export class LineSplitter {
       if (cr >= 0 && cr < from) cr = text.indexOf('\r', from);
     }
     this.carry = from < n ? carry + text.slice(from) : carry;
+  }
+
+  /** Text of a chunk: ASCII as it is (what the decoder would give, faster), the rest through the decoder. */
+  private decode(chunk: Buffer): string {
+    if (!this.decoderHolds && isAscii(chunk)) return chunk.toString('latin1');
+    const text = this.decoder.write(chunk);
+    // A chunk that ends with an ASCII byte leaves nothing in the decoder.
+    this.decoderHolds = chunk.length > 0 && (chunk[chunk.length - 1] as number) >= 0x80;
+    return text;
   }
 
   /**

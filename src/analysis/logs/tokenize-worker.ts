@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { messageKey, TemplateMiner } from './drain.ts';
+import { TemplateMiner } from './drain.ts';
 import { LineSplitter } from './lines.ts';
 import type { TokenBatch, TokenizeJob, TokenizerSetup } from './parallel-parse.ts';
 import { lineContent } from './parse.ts';
+import { KeyTrie, type VariableTexts } from './tokens.ts';
 
 /**
  * A worker of `parseLogFileInParallel`: splits each batch of bytes it is sent into lines, finds
@@ -15,14 +16,22 @@ const port = parentPort;
 if (!port) throw new Error('tokenize-worker runs as a worker thread');
 const setup = workerData as TokenizerSetup;
 const tokenizer = new TemplateMiner(setup.options);
-const dictionary = new Map<string, number>();
+/** Keys by their parts; a key's number in this worker's dictionary is its node's `id` while `epoch` is current. */
+const keyTrie = new KeyTrie();
+let epoch = 1;
+let known = 0;
+/** The variable texts of the line at hand (reused). */
+const variables: VariableTexts = { texts: [], count: 0 };
 let keys = new Int32Array(1 << 14);
 let ends = new Int32Array(1 << 14);
 let chars = new Uint16Array(1 << 20);
 
 port.on('message', (job: TokenizeJob) => {
-  const restart = dictionary.size >= setup.keysKept;
-  if (restart) dictionary.clear();
+  const restart = known >= setup.keysKept;
+  if (restart) {
+    epoch++;
+    known = 0;
+  }
   const newKeys: string[] = [];
   const unmatched: number[] = [];
   let lines = 0;
@@ -30,14 +39,13 @@ port.on('message', (job: TokenizeJob) => {
   const splitter = new LineSplitter((raw) => {
     const content = lineContent(setup.format, raw);
     if (content === undefined) unmatched.push(lines);
-    const tokens = tokenizer.tokenize(content ?? raw.replace(/\r$/, ''));
-    const key = messageKey(tokens);
-    let id = dictionary.get(key);
-    if (id === undefined) {
-      id = dictionary.size;
-      dictionary.set(key, id);
-      newKeys.push(key);
+    const node = tokenizer.keyOf(content ?? raw.replace(/\r$/, ''), variables, keyTrie);
+    if (node.epoch !== epoch) {
+      node.epoch = epoch;
+      node.id = known++;
+      newKeys.push(node.prefix);
     }
+    const id = node.id;
     if (lines === keys.length) {
       keys = grow(keys);
       ends = grow(ends);
@@ -45,13 +53,9 @@ port.on('message', (job: TokenizeJob) => {
     keys[lines] = id;
     // The variable texts, `\n` between them (variableTexts), then `\r` before the next line's.
     if (lines > 0) length = put(13, length);
-    let first = true;
-    const { texts, shapes } = tokens;
-    for (let i = 0; i < texts.length; i++) {
-      if (shapes[i] === undefined) continue;
-      if (!first) length = put(10, length);
-      first = false;
-      const text = texts[i] as string;
+    for (let i = 0; i < variables.count; i++) {
+      if (i > 0) length = put(10, length);
+      const text = variables.texts[i] as string;
       if (length + text.length > chars.length) chars = growChars(chars, length + text.length);
       for (let c = 0; c < text.length; c++) chars[length + c] = text.charCodeAt(c);
       length += text.length;
