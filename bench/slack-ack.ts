@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -25,7 +25,6 @@ const TEMPLATE = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/slack/app_men
 };
 
 interface Server {
-  name: string;
   port: number;
   process: ChildProcess;
   answers: boolean;
@@ -33,14 +32,15 @@ interface Server {
 
 /**
  * Slack acknowledgement latency of bursts of `count` concurrent signed app_mention events: the
- * assistant as `npm start` runs it in Slack's HTTP mode (demo fleet on, every mention answered in
- * full) beside a bare Bolt app that only acknowledges, each in its own process, with the Slack Web
- * API in a third and this process only sending requests. Each round sends a burst to an idle
- * server, and a second burst as soon as the first is acknowledged, while the assistant's answers to
- * the first run; the order of the two servers alternates by round. Every mention must be answered
- * exactly once (counted at the Slack API server) or the bench fails.
+ * assistant exactly as `npm start` runs it (compiled, Slack's HTTP mode, demo fleet on, every mention
+ * answered in full) beside a bare Bolt app that only acknowledges, both plain node processes, with
+ * the Slack Web API in a third process and this one only sending requests. Each round sends a burst
+ * to an idle server, then a second burst once the assistant's first answer is out (while it works on
+ * the rest); the order of the two servers alternates by round. Every mention must be answered
+ * exactly once (counted at the Slack API server) or the bench fails. Also prints the main thread's
+ * CPU time per acknowledgement (Linux), less blurred than latency by other work on the machine.
  */
-export async function benchSlackAck(count = 200, rounds = 3): Promise<void> {
+export async function benchSlackAck(count = 200, rounds = 4): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'llmops-bench-slack-'));
   const children: ChildProcess[] = [];
   try {
@@ -57,33 +57,35 @@ export async function benchSlackAck(count = 200, rounds = 3): Promise<void> {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: apiUrl,
     };
-    const bareProcess = fork(join(ROOT, 'bench/support/bare-bolt-app.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+    // Both servers are plain node processes running JavaScript: the assistant exactly as `npm start` runs it.
+    const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('the build failed; the assistant cannot be run as npm start runs it');
+    const bareProcess = fork(join(ROOT, 'bench/support/bare-bolt-app.mjs'), [], {
+      execArgv: [],
       env: { ...env, PORT: String(barePort) },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     children.push(bareProcess);
-    const oursProcess = fork(join(ROOT, 'src/main.ts'), [], {
+    const oursProcess = fork(join(ROOT, 'dist/src/main.js'), [], {
       cwd: ROOT,
-      execArgv: [
-        '--import',
-        'tsx',
-        ...(process.env.SLACK_ACK_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SLACK_ACK_PROFILE] : []),
-      ],
+      execArgv: process.env.SLACK_ACK_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SLACK_ACK_PROFILE] : [],
       env: { ...env, PORT: String(oursPort), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-bench' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     children.push(oursProcess);
     await firstLine(bareProcess);
     await waitHealthy(oursPort, oursProcess);
-    const bare: Server = { name: 'bare Bolt app (ack only)', port: barePort, process: bareProcess, answers: false };
-    const ours: Server = { name: 'assistant (npm start, answering)', port: oursPort, process: oursProcess, answers: true };
+    const bare: Server = { port: barePort, process: bareProcess, answers: false };
+    const ours: Server = { port: oursPort, process: oursProcess, answers: true };
 
-    const answered = async (threads: string[], timeoutMs: number) => {
+    /** Waits until every thread has its answer (checking each got exactly one) and Slack has heard nothing for 300 ms; returns when the last answer came. */
+    const answered = async (threads: string[], timeoutMs: number): Promise<number> => {
       const deadline = Date.now() + timeoutMs;
+      let allAt: number | undefined;
       for (;;) {
         const counts = await askAnswers(slack);
         const done = threads.filter((t) => (counts.answers[t] ?? 0) >= 1).length;
+        if (done === threads.length) allAt ??= performance.now();
         if (done === threads.length || Date.now() > deadline) {
           const wrong = threads.filter((t) => counts.working[t] !== 1 || counts.answers[t] !== 1);
           if (wrong.length > 0) {
@@ -92,7 +94,8 @@ export async function benchSlackAck(count = 200, rounds = 3): Promise<void> {
               .map((t) => `${t}: ${counts.working[t] ?? 0} working, ${counts.answers[t] ?? 0} answers`);
             throw new Error(`${wrong.length} of ${threads.length} mentions not answered exactly once (${show.join('; ')})`);
           }
-          return;
+          // Idle again before the next burst: the last answers' chart uploads are done too.
+          if ((counts.quietForMs ?? 0) >= 300 || Date.now() > deadline) return allAt ?? performance.now();
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -102,11 +105,13 @@ export async function benchSlackAck(count = 200, rounds = 3): Promise<void> {
     const burst = async (server: Server, size: number) => {
       const tag = serial++;
       const requests = Array.from({ length: size }, (_, i) => mention(`${tag}`, i));
+      const cpuBefore = mainThreadCpuMs(server.process.pid);
       const times = await fire(
         server.port,
         requests.map((r) => r.body),
       );
-      return { times, threads: requests.map((r) => r.threadTs) };
+      const cpuMs = mainThreadCpuMs(server.process.pid) - cpuBefore;
+      return { times, threads: requests.map((r) => r.threadTs), cpuMs };
     };
     // Warm-up: module loading, JIT and the first chart happen before anything is measured.
     for (const server of [bare, ours]) {
@@ -114,43 +119,55 @@ export async function benchSlackAck(count = 200, rounds = 3): Promise<void> {
       if (server.answers) await answered(threads, 120_000);
     }
 
-    const acks = new Map<Server, { idle: number[]; busy: number[]; roundP99: number[] }>([
-      [bare, { idle: [], busy: [], roundP99: [] }],
-      [ours, { idle: [], busy: [], roundP99: [] }],
+    const record = () => ({
+      idle: [] as number[],
+      busy: [] as number[],
+      idleP99: [] as number[],
+      busyP99: [] as number[],
+      cpu: [] as number[],
+    });
+    const acks = new Map<Server, ReturnType<typeof record>>([
+      [bare, record()],
+      [ours, record()],
     ]);
     const answerTimes: number[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const server of round % 2 === 0 ? [bare, ours] : [ours, bare]) {
-        const record = acks.get(server) as { idle: number[]; busy: number[]; roundP99: number[] };
+        const r = acks.get(server) as ReturnType<typeof record>;
         const started = performance.now();
         const first = await burst(server, count);
+        // The assistant is busy answering the first burst (its first answer is out) when the second comes.
+        if (server.answers) await firstAnswer(slack, first.threads);
         const second = await burst(server, count);
-        record.idle.push(...first.times);
-        record.busy.push(...second.times);
-        record.roundP99.push(pct([...first.times, ...second.times], 0.99));
+        r.idle.push(...first.times);
+        r.busy.push(...second.times);
+        r.idleP99.push(pct(first.times, 0.99));
+        r.busyP99.push(pct(second.times, 0.99));
+        r.cpu.push((first.cpuMs * 1000) / count);
         if (server.answers) {
-          await answered([...first.threads, ...second.threads], 600_000);
-          answerTimes.push(performance.now() - started);
+          answerTimes.push((await answered([...first.threads, ...second.threads], 600_000)) - started);
         }
       }
     }
 
-    const b = acks.get(bare) as { idle: number[]; busy: number[]; roundP99: number[] };
-    const o = acks.get(ours) as { idle: number[]; busy: number[]; roundP99: number[] };
-    const row = (label: string, ours: number[], bare: number[]) =>
-      `  ${label.padEnd(44)} bare p50 ${fmt(pct(bare, 0.5))} p99 ${fmt(pct(bare, 0.99))} | assistant p50 ${fmt(pct(ours, 0.5))} p99 ${fmt(pct(ours, 0.99))} | ratio p50 ${(pct(ours, 0.5) / pct(bare, 0.5)).toFixed(2)}x p99 ${(pct(ours, 0.99) / pct(bare, 0.99)).toFixed(2)}x`;
-    const perRound = o.roundP99.map((p, i) => (p / (b.roundP99[i] as number)).toFixed(2));
+    const b = acks.get(bare) as ReturnType<typeof record>;
+    const o = acks.get(ours) as ReturnType<typeof record>;
+    const row = (label: string, ours: number[], bare: number[], oursRounds: number[], bareRounds: number[]) => {
+      const perRound = oursRounds.map((p, i) => p / (bareRounds[i] as number));
+      return `  ${label.padEnd(38)} bare p50 ${fmt(pct(bare, 0.5))} p99 ${fmt(pct(bare, 0.99))} | assistant p50 ${fmt(pct(ours, 0.5))} p99 ${fmt(pct(ours, 0.99))} | ratio p50 ${ratio(pct(ours, 0.5), pct(bare, 0.5))} p99 ${ratio(pct(ours, 0.99), pct(bare, 0.99))}; p99 ratio by round ${perRound.map((x) => x.toFixed(2)).join(' ')} (median ${median(perRound).toFixed(2)}x)`;
+    };
     console.log(
-      `Slack acknowledgement latency: ${rounds} rounds of two bursts of ${count} concurrent signed app_mention events over HTTP, each server in its own process, order alternated:`,
+      `Slack acknowledgement latency: ${rounds} rounds of two bursts of ${count} concurrent signed app_mention events over HTTP, each server in its own process, order alternated by round:`,
     );
-    console.log(row('burst to an idle server:', o.idle, b.idle));
-    console.log(row('next burst while the answers to the first run:', o.busy, b.busy));
-    console.log(row('all acknowledgements:', [...o.idle, ...o.busy], [...b.idle, ...b.busy]));
+    console.log(row('burst to an idle server:', o.idle, b.idle, o.idleP99, b.idleP99));
+    console.log(row('next burst while answers are worked on:', o.busy, b.busy, o.busyP99, b.busyP99));
+    if (b.cpu.every(Number.isFinite) && o.cpu.every(Number.isFinite)) {
+      console.log(
+        `  main-thread CPU per acknowledgement in an idle burst (median of rounds): bare ${median(b.cpu).toFixed(0)} µs, assistant ${median(o.cpu).toFixed(0)} µs (${ratio(median(o.cpu), median(b.cpu))})`,
+      );
+    }
     console.log(
-      `  p99 ratio per round: ${perRound.join(', ')}; slowest acknowledgement: bare ${fmt(Math.max(...b.idle, ...b.busy))}, assistant ${fmt(Math.max(...o.idle, ...o.busy))} (Slack retries after 3000 ms)`,
-    );
-    console.log(
-      `  every mention answered exactly once (${rounds * 2 * count} per server run, counted at the Slack API); ${2 * count} answers took ${answerTimes.map((t) => (t / 1000).toFixed(1)).join(', ')} s`,
+      `  slowest acknowledgement: bare ${fmt(Math.max(...b.idle, ...b.busy))}, assistant ${fmt(Math.max(...o.idle, ...o.busy))} (Slack retries after 3000 ms); every mention answered exactly once (${rounds * 2 * count}, counted at the Slack API); ${2 * count} answers took ${answerTimes.map((t) => (t / 1000).toFixed(1)).join(', ')} s`,
     );
   } finally {
     for (const child of children) child.kill('SIGTERM');
@@ -216,9 +233,28 @@ function fire(port: number, bodies: string[]): Promise<number[]> {
   );
 }
 
-function askAnswers(slack: ChildProcess): Promise<ThreadAnswers> {
+/** Milliseconds the process's main thread has run on a CPU (Linux schedstat; NaN elsewhere). */
+function mainThreadCpuMs(pid: number | undefined): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function firstAnswer(slack: ChildProcess, threads: string[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const counts = await askAnswers(slack);
+    if (threads.some((t) => (counts.answers[t] ?? 0) > 0)) return;
+    if (Date.now() > deadline) throw new Error('the assistant answered none of the first burst within 120 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function askAnswers(slack: ChildProcess): Promise<ThreadAnswers & { quietForMs: number | null }> {
   return new Promise((resolve) => {
-    slack.once('message', (message) => resolve(message as ThreadAnswers));
+    slack.once('message', (message) => resolve(message as ThreadAnswers & { quietForMs: number | null }));
     slack.send({ type: 'answers' });
   });
 }
@@ -266,3 +302,5 @@ function pct(values: number[], p: number): number {
 }
 
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(5)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+const median = (values: number[]) => pct(values, 0.5);

@@ -41,7 +41,7 @@ export class AckFirstPacer implements ReceiverTraffic {
   private lastForced = Number.NEGATIVE_INFINITY;
 
   constructor(options: AckFirstPacerOptions = {}) {
-    this.quietMs = options.quietMs ?? 20;
+    this.quietMs = options.quietMs ?? 100;
     this.maxWaitMs = options.maxWaitMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
   }
@@ -56,7 +56,6 @@ export class AckFirstPacer implements ReceiverTraffic {
 
   requestSettled(): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    this.schedule();
   }
 
   /** Resolves when no Slack request waits for its acknowledgement (under a steady stream, at a bounded rate). */
@@ -72,17 +71,21 @@ export class AckFirstPacer implements ReceiverTraffic {
     return { waiting: this.waiters.length, inFlight: this.inFlight };
   }
 
+  /** While work waits, one timer (never one per request) looks again when quiet or the deadline may have come. */
   private schedule(): void {
-    if (this.waiters.length === 0 || this.confirming) return;
-    clearTimeout(this.timer);
+    if (this.waiters.length === 0 || this.confirming || this.timer) return;
     const now = this.now();
     const first = this.waiters[0] as { since: number };
     const overdueIn = Math.max(this.starvedFrom(first.since) + this.maxWaitMs, this.lastForced + this.maxWaitMs / 4) - now;
-    // While a request is being handled, its settling schedules again; the deadline still holds.
-    const quietIn = this.inFlight > 0 ? Number.POSITIVE_INFINITY : this.lastArrival + this.quietMs - now;
-    const wait = Math.max(0, Math.min(quietIn, overdueIn));
-    if (wait === 0) this.confirm();
-    else this.timer = setTimeout(() => this.confirm(), Math.ceil(wait));
+    // A request being handled is usually answered within a millisecond: look again a quiet period later.
+    const quietIn = this.inFlight > 0 ? this.quietMs : this.lastArrival + this.quietMs - now;
+    const wait = Math.min(quietIn, overdueIn);
+    if (wait <= 0) this.confirm();
+    else
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, Math.ceil(wait));
   }
 
   /** Since when a waiter has been kept waiting by requests alone (not by other work's steps). */
@@ -92,7 +95,6 @@ export class AckFirstPacer implements ReceiverTraffic {
 
   /** Two hops through the loop's check phase: the poll phases between them accept and read any waiting request. */
   private confirm(): void {
-    this.timer = undefined;
     this.confirming = true;
     const seen = this.arrivals;
     setImmediate(() =>

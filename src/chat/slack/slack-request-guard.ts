@@ -143,15 +143,18 @@ export function guardSlackRequests(inner: RequestListener, options: SlackRequest
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // An oversized body is drained (not kept) so that the 413 still reaches the client.
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+/** The body, or undefined when it is over the limit (then drained, not kept, so that the 413 still reaches the client). */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.once('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks, size)));
+    request.once('error', reject);
+  });
 }
 
 function reply(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

@@ -1,9 +1,7 @@
-/**
- * The reference for Slack acknowledgement latency: a bare @slack/bolt app on its own HTTP
- * receiver that acknowledges app_mention events and does nothing else. Run as its own process
- * (PORT, SLACK_SIGNING_SECRET, SLACK_API_URL from the environment), like the assistant beside it.
- * Prints "ready" on stdout once it listens.
- */
+// The reference for Slack acknowledgement latency: a bare @slack/bolt app on its own HTTP receiver
+// that acknowledges app_mention events and does nothing else. Plain JavaScript run by plain node, as
+// `npm start` runs the compiled assistant beside it (PORT, SLACK_SIGNING_SECRET, SLACK_API_URL from
+// the environment). Prints "ready" on stdout once it listens.
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 
 const port = Number(process.env.PORT);
