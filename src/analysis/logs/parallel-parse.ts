@@ -73,7 +73,7 @@ class CodeUnits implements TextSource {
 export const KEYS_KEPT = 1 << 16;
 
 const WORKER = new URL('./tokenize-worker.mjs', import.meta.url);
-/** Batches sent to a worker before its first answer: it always has the next one at hand. */
+/** Batches a worker holds at most: it always has the next one at hand. */
 const AHEAD = 2;
 
 export async function parseLogFileInParallel(
@@ -113,11 +113,24 @@ async function inWorkers(
         failed = true;
         reject(error);
       };
-      const send = (worker: Worker): void => {
-        const bytes = reader.next();
-        if (bytes === undefined) return;
-        const job: TokenizeJob = { seq: sent++, bytes };
-        worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
+      const inFlight = new Map<Worker, number>();
+      // Batches out at once, sent or waiting for their turn: a slow worker holds back only so much.
+      const dispatch = (): void => {
+        while (sent - added < workers.length * AHEAD) {
+          let target: Worker | undefined;
+          for (const worker of workers)
+            if (
+              (inFlight.get(worker) ?? 0) < AHEAD &&
+              (target === undefined || (inFlight.get(worker) ?? 0) < (inFlight.get(target) ?? 0))
+            )
+              target = worker;
+          if (target === undefined) return;
+          const bytes = reader.next();
+          if (bytes === undefined) return;
+          const job: TokenizeJob = { seq: sent++, bytes };
+          target.postMessage(job, [bytes.buffer as ArrayBuffer]);
+          inFlight.set(target, (inFlight.get(target) ?? 0) + 1);
+        }
       };
       for (let i = 0; i < count; i++) {
         const worker = new Worker(WORKER, { workerData: setup });
@@ -126,13 +139,14 @@ async function inWorkers(
         worker.on('message', (batch: TokenBatch) => {
           if (failed) return;
           try {
+            inFlight.set(worker, (inFlight.get(worker) ?? 1) - 1);
             waiting.set(batch.seq, { batch, dictionary });
             for (let next = waiting.get(added); next !== undefined; next = waiting.get(added)) {
               waiting.delete(added);
               addBatch(parser, next.batch, next.dictionary);
               added++;
             }
-            send(worker);
+            dispatch();
             if (reader.done && added === sent) resolve();
           } catch (error) {
             fail(error);
@@ -143,7 +157,7 @@ async function inWorkers(
           if (!(reader.done && added === sent)) fail(new Error(`a log tokenizing worker stopped (exit code ${code})`));
         });
       }
-      for (let round = 0; round < AHEAD; round++) for (const worker of workers) send(worker);
+      dispatch();
       if (reader.done && added === sent) resolve();
     });
   } finally {
