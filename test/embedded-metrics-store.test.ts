@@ -258,6 +258,36 @@ describe('writing', () => {
     );
   });
 
+  it('a target silent for longer than a chunk may span (7 days), and a scrape from long before, read as before', async () => {
+    const qwen = history.filter((s) => s.target === 'sim:qwen');
+    const later = qwen.slice(0, 60).map((s) => ({ ...s, t: s.t + 9 * 86_400 }));
+    const early = { ...(qwen[5] as Scrape), t: START - 10 * 86_400 };
+    const old = new PreviousStore(freshDb());
+    const store = new MetricStore(freshDb());
+    for (const target of [old, store] as AnyStore[]) {
+      load(target, qwen, 'live');
+      load(target, later, 'live');
+      load(target, [early], 'live');
+    }
+    const [target] = store.targets();
+    const [previousTarget] = old.targets();
+    const all = store.read(target as never, START - 11 * 86_400, END + 10 * 86_400, () => true);
+    const before = old.read(previousTarget as never, START - 11 * 86_400, END + 10 * 86_400, () => true);
+    expect(Array.from(all.times)).toEqual(before.times);
+    expect([...all.series.values()].map((v) => Array.from(v))).toEqual([...before.series.values()].map((v) => Array.from(v)));
+    const list = [START - 10 * 86_400, START, START + 9 * 86_400].flatMap((from) =>
+      (['queue_depth', 'throughput', 'ttft'] as const).map((kind) => ({
+        kind,
+        start: new Date(from * 1000),
+        end: new Date((from + 86_400) * 1000),
+        stepSeconds: 600,
+      })),
+    );
+    expect(await answers(new EmbeddedSource(store, INTERVAL), list)).toEqual(
+      await answers(new PreviousSource(old, INTERVAL), list),
+    );
+  });
+
   it('refuses a scrape whose values do not match its keys, naming both counts, and stores nothing of it', () => {
     const store = new MetricStore(freshDb());
     const target = store.upsertTarget('t', 'd', 'http://x');
