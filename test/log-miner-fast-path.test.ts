@@ -7,12 +7,13 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField } from '../src/analysis/logs/accuracy.ts';
-import { messageKey, TemplateMiner, type TemplateMinerOptions, variableTexts } from '../src/analysis/logs/drain.ts';
+import { TemplateMiner, type TemplateMinerOptions } from '../src/analysis/logs/drain.ts';
 import { formatContent, LOGHUB_FORMATS, parseLogFormat } from '../src/analysis/logs/format.ts';
 import { LineSplitter } from '../src/analysis/logs/lines.ts';
+import { KeyTrie, messageKey, quickKeyNode, variableTexts } from '../src/analysis/logs/message-keys.ts';
 import { parseLogFileInParallel } from '../src/analysis/logs/parallel-parse.ts';
 import { LogParser, type ParsedLog, parseLogFile } from '../src/analysis/logs/parse.ts';
-import { KeyTrie, quickKeyNode, quickShape, readsAsWord, shapeOf, tokenizeMessage, unitOf } from '../src/analysis/logs/tokens.ts';
+import { quickShape, readsAsWord, shapeOf, tokenizeMessage, unitOf } from '../src/analysis/logs/tokens.ts';
 import { runLogsCommand } from '../src/cli/logs-command.ts';
 
 /**

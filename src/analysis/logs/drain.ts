@@ -1,19 +1,18 @@
 import { Masker, type MaskRule } from './masking.ts';
 import { mergeVariablePositions } from './merge.ts';
-import { DEFAULT_MINER_PARAMETERS, type MinerParameters } from './parameters.ts';
 import {
   copyText,
   type KeyNode,
   KeyTrie,
-  type MessageTokens,
-  PARAM,
   quickKeyNode,
-  readsAsWord,
-  type TokenizerOptions,
-  tokenizeMessage,
+  routeKeys,
+  type TextSource,
+  tokensFromKey,
   type VariableTexts,
-  widenShape,
-} from './tokens.ts';
+} from './message-keys.ts';
+import { DEFAULT_MINER_PARAMETERS, type MinerParameters } from './parameters.ts';
+import { Recency } from './recency.ts';
+import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenizeMessage, widenShape } from './tokens.ts';
 
 /**
  * Drain-style online log template miner (He et al., "Drain: An Online Log Parsing Approach with
@@ -184,14 +183,8 @@ export class TemplateMiner {
   private readonly root = new Map<number, TreeNode>();
   /** Live clusters by id. */
   private readonly clusters = new Map<number, Cluster>();
-  /**
-   * Recency for LRU eviction: clusters in the order of their uses, each with the use it was listed
-   * for; an entry whose cluster was used again since (or is gone) is skipped. Compacted as it grows.
-   */
-  private recent: Cluster[] = [];
-  private recentUses: number[] = [];
-  private recentHead = 0;
-  private uses = 0;
+  /** Recency for LRU eviction. */
+  private readonly recency = new Recency<Cluster>((cluster) => this.clusters.get(cluster.id) === cluster);
   /** Merged-away cluster id → the id it was merged into. */
   private readonly mergedInto = new Map<number, number>();
   private dirty = false;
@@ -385,26 +378,7 @@ export class TemplateMiner {
   /** Counts a line for `cluster` and makes it the most recently used. */
   private touch(cluster: Cluster): void {
     cluster.count++;
-    cluster.lastUse = ++this.uses;
-    this.recent.push(cluster);
-    this.recentUses.push(cluster.lastUse);
-    if (this.recent.length - this.recentHead > 4 * this.clusters.size + 1024) this.compactRecent();
-  }
-
-  /** Drops the recency entries that no longer count. */
-  private compactRecent(): void {
-    const recent: Cluster[] = [];
-    const uses: number[] = [];
-    for (let i = this.recentHead; i < this.recent.length; i++) {
-      const cluster = this.recent[i] as Cluster;
-      if (cluster.lastUse === this.recentUses[i] && this.clusters.get(cluster.id) === cluster) {
-        recent.push(cluster);
-        uses.push(cluster.lastUse);
-      }
-    }
-    this.recent = recent;
-    this.recentUses = uses;
-    this.recentHead = 0;
+    this.recency.use(cluster, this.clusters.size);
   }
 
   /** The cluster a message would join, without changing anything; undefined if none. */
@@ -470,12 +444,7 @@ export class TemplateMiner {
   }
 
   private evictOldest(): void {
-    let oldest: Cluster | undefined;
-    while (oldest === undefined && this.recentHead < this.recent.length) {
-      const cluster = this.recent[this.recentHead] as Cluster;
-      if (cluster.lastUse === this.recentUses[this.recentHead] && this.clusters.get(cluster.id) === cluster) oldest = cluster;
-      this.recentHead++;
-    }
+    const oldest = this.recency.takeOldest();
     if (!oldest) return;
     this.clusters.delete(oldest.id);
     removeFromLeaf(oldest);
@@ -580,13 +549,6 @@ export class TemplateMiner {
   }
 }
 
-/** Tree keys: a constant routes by its text, a variable-looking token by its shape. */
-function routeKeys(texts: readonly (string | undefined)[], shapes: readonly (string | undefined)[]): string[] {
-  const keys = new Array<string>(texts.length);
-  for (let i = 0; i < texts.length; i++) keys[i] = shapes[i] ?? (texts[i] as string);
-  return keys;
-}
-
 /** True when `texts` has the remembered line's text at every position that was compared by text. */
 function agrees(known: Remembered, texts: readonly string[]): boolean {
   const { checks, checkTexts } = known;
@@ -613,60 +575,11 @@ function agreesKeyed(known: Remembered, variables: string): boolean {
   return true;
 }
 
-/** Where the variable texts of messages are read from: a string, or a view of one kept elsewhere. */
-export interface TextSource {
-  readonly length: number;
-  slice(from: number, to: number): string;
-}
-
 /** How many variable tokens come before position `i`. */
 function variableIndex(shapes: readonly (string | undefined)[], i: number): number {
   let index = 0;
   for (let k = 0; k < i; k++) if (shapes[k] !== undefined) index++;
   return index;
-}
-
-/**
- * The key a miner files a message under: its tree keys (a constant as written, a variable by its
- * shape) joined by `\n`, which no token holds. A key holds `<*>` where and only where the token is
- * a variable (a token written with `<*>` is always given a shape), so with `variableTexts` it gives
- * the tokens back (`tokensFromKey`).
- */
-export function messageKey(tokens: MessageTokens): string {
-  return routeKeys(tokens.texts, tokens.shapes).join('\n');
-}
-
-/** The texts of the message's variable tokens, joined by `\n`. */
-export function variableTexts(tokens: MessageTokens): string {
-  let out = '';
-  let first = true;
-  for (let i = 0; i < tokens.texts.length; i++) {
-    if (tokens.shapes[i] === undefined) continue;
-    out += first ? tokens.texts[i] : `\n${tokens.texts[i]}`;
-    first = false;
-  }
-  return out;
-}
-
-/** The tokens of `messageKey` and `variableTexts`. */
-export function tokensFromKey(key: string, variables: string): MessageTokens {
-  if (key === '') return { texts: [], shapes: [] };
-  const keys = key.split('\n');
-  const values = variables.split('\n');
-  const texts = new Array<string>(keys.length);
-  const shapes = new Array<string | undefined>(keys.length);
-  let v = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as string;
-    if (k.includes(PARAM)) {
-      shapes[i] = k;
-      texts[i] = values[v++] as string;
-    } else {
-      shapes[i] = undefined;
-      texts[i] = k;
-    }
-  }
-  return { texts, shapes };
 }
 
 function removeFromLeaf(cluster: Cluster): void {

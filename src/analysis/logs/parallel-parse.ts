@@ -1,8 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { TemplateMinerOptions, TextSource } from './drain.ts';
+import type { TemplateMinerOptions } from './drain.ts';
 import type { LogFormat } from './format.ts';
+import type { TextSource } from './message-keys.ts';
 import { LogParser, type ParsedLog, parseLogFile } from './parse.ts';
 
 /**

@@ -1,6 +1,7 @@
-import { TemplateMiner, type TemplateMinerOptions, type TextSource } from './drain.ts';
+import { TemplateMiner, type TemplateMinerOptions } from './drain.ts';
 import { formatContent, type LogFormat } from './format.ts';
 import { LineSplitter, readLinesSync } from './lines.ts';
+import type { TextSource } from './message-keys.ts';
 
 /**
  * Parses log lines into final groups. One streaming pass: each line's content (the format's

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { TemplateMiner } from './drain.ts';
 import { LineSplitter } from './lines.ts';
+import { KeyTrie, type VariableTexts } from './message-keys.ts';
 import type { TokenBatch, TokenizeJob, TokenizerSetup } from './parallel-parse.ts';
 import { lineContent } from './parse.ts';
-import { KeyTrie, type VariableTexts } from './tokens.ts';
 
 /**
  * A worker of `parseLogFileInParallel`: splits each batch of bytes it is sent into lines, finds

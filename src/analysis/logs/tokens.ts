@@ -79,10 +79,7 @@ function isWordChar(c: number): boolean {
 
 /** Splits `message` on whitespace and classifies every token (see the module comment). */
 export function tokenizeMessage(message: string, options: TokenizerOptions = {}): MessageTokens {
-  const attachedColon = options.attachedColonValues ?? DEFAULT_MINER_PARAMETERS.attachedColonValues;
-  const dotted = options.dottedNames ?? DEFAULT_MINER_PARAMETERS.dottedNames;
-  const quoted = options.quotedValues ?? DEFAULT_MINER_PARAMETERS.quotedValues;
-  const memo = SHAPE_MEMOS[(attachedColon ? 1 : 0) | (dotted ? 2 : 0) | (quoted ? 4 : 0)] as ShapeMemo;
+  const memo = shapeMemo(options);
   const words = splitWords(message);
   const texts: string[] = [];
   const shapes: (string | undefined)[] = [];
@@ -154,7 +151,7 @@ export function tokenizeMessage(message: string, options: TokenizerOptions = {})
  * digits in one of two plain forms that `shapeOf` would only reach after all its other checks
  * (`quickShape`); everything else goes to `shapeOf` itself.
  */
-class ShapeMemo {
+export class ShapeMemo {
   private readonly known = new Map<string, string | null>();
 
   constructor(
@@ -178,6 +175,14 @@ class ShapeMemo {
 
 const MEMO_SIZE = 1 << 16;
 const SHAPE_MEMOS = Array.from({ length: 8 }, (_, i) => new ShapeMemo((i & 1) !== 0, (i & 2) !== 0, (i & 4) !== 0));
+
+/** The shape memo of a tokenizer setting (options default to DEFAULT_MINER_PARAMETERS). */
+export function shapeMemo(options: TokenizerOptions): ShapeMemo {
+  const attachedColon = options.attachedColonValues ?? DEFAULT_MINER_PARAMETERS.attachedColonValues;
+  const dotted = options.dottedNames ?? DEFAULT_MINER_PARAMETERS.dottedNames;
+  const quoted = options.quotedValues ?? DEFAULT_MINER_PARAMETERS.quotedValues;
+  return SHAPE_MEMOS[(attachedColon ? 1 : 0) | (dotted ? 2 : 0) | (quoted ? 4 : 0)] as ShapeMemo;
+}
 
 const NOT_QUICK = '\u0000';
 const DIGIT = 1;
@@ -240,115 +245,6 @@ function hasAsciiDigit(word: string): boolean {
     if (c >= 48 && c <= 57) return true;
   }
   return false;
-}
-
-/** The texts of a message's variable tokens, in order: `texts[0]` … `texts[count - 1]` (reused from message to message). */
-export interface VariableTexts {
-  texts: string[];
-  count: number;
-}
-
-/** A node of a KeyTrie: the key of the messages whose tree keys lead here (`prefix`). */
-export interface KeyNode {
-  /** The tree keys so far, joined by `\n`: a message's key when it ends here. */
-  readonly prefix: string;
-  children: Map<string, KeyNode> | undefined;
-  /** A number its owner may give the key (the tokenizing workers' dictionaries). */
-  id: number;
-  epoch: number;
-}
-
-/**
- * Keys of messages by their tree keys, one level per token: `quickKeyNode` finds a message's key
- * with a lookup per token, keyed by the word itself for a constant (whose hash the shape lookup
- * already computed) or by its shape, instead of building the key and hashing it whole. Holds at
- * most `limit` nodes: past that it starts empty at the next message.
- */
-export class KeyTrie {
-  root: KeyNode = { prefix: '', children: undefined, id: -1, epoch: 0 };
-  private size = 0;
-
-  constructor(private readonly limit = 1 << 17) {}
-
-  /** The root, emptied first when the trie has grown past its limit. */
-  start(): KeyNode {
-    if (this.size > this.limit) {
-      this.root = { prefix: '', children: undefined, id: -1, epoch: 0 };
-      this.size = 0;
-    }
-    return this.root;
-  }
-
-  child(node: KeyNode, part: string): KeyNode {
-    let children = node.children;
-    if (children === undefined) {
-      children = new Map();
-      node.children = children;
-    }
-    let next = children.get(part);
-    if (next === undefined) {
-      // Copies, so that a node does not keep alive the chunk of text its first word was cut from.
-      const own = copyText(part);
-      next = { prefix: node === this.root ? own : copyText(`${node.prefix}\n${own}`), children: undefined, id: -1, epoch: 0 };
-      children.set(own, next);
-      this.size++;
-    }
-    return next;
-  }
-}
-
-/** A copy of `text` that does not keep alive the larger string it was cut from. */
-export function copyText(text: string): string {
-  // V8 keeps a slice of 13 characters or more as a view of its parent.
-  return text.length < 13 ? text : ` ${text}`.slice(1);
-}
-
-/**
- * The node of `trie` for the key `messageKey(tokenizeMessage(message, options))` gives, with the
- * variable texts put in `variables` (`texts[0]` … `texts[count - 1]`), without building the tokens:
- * for a message without quotes and without a number followed by a unit, which is nearly every
- * line. Undefined for the others, which need `tokenizeMessage`. The same word shapes, and runs of
- * bare variables joined as `tokenizeMessage` joins them.
- */
-export function quickKeyNode(
-  message: string,
-  options: TokenizerOptions,
-  variables: VariableTexts,
-  trie: KeyTrie,
-): KeyNode | undefined {
-  if (message.includes('"') || message.includes("'")) return undefined;
-  const attachedColon = options.attachedColonValues ?? DEFAULT_MINER_PARAMETERS.attachedColonValues;
-  const dotted = options.dottedNames ?? DEFAULT_MINER_PARAMETERS.dottedNames;
-  const quoted = options.quotedValues ?? DEFAULT_MINER_PARAMETERS.quotedValues;
-  const collapse = options.collapseRuns ?? DEFAULT_MINER_PARAMETERS.collapseRuns;
-  const memo = SHAPE_MEMOS[(attachedColon ? 1 : 0) | (dotted ? 2 : 0) | (quoted ? 4 : 0)] as ShapeMemo;
-  const words = splitWords(message);
-  const texts = variables.texts;
-  let node = trie.start();
-  let count = 0;
-  let constants = 0;
-  let joined = false;
-  let previousJoins = false;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] as string;
-    const shape = memo.shape(word);
-    if (shape !== undefined && i + 1 < words.length && unitOf(words[i + 1] as string) !== undefined && isNumberWithAffixes(word))
-      return undefined;
-    const joins = collapse && shape === PARAM && !readsAsWord(word);
-    if (previousJoins && joins) {
-      texts[count - 1] += ` ${word}`;
-      joined = true;
-      continue;
-    }
-    previousJoins = joins;
-    node = trie.child(node, shape ?? word);
-    if (shape === undefined) constants++;
-    else texts[count++] = word;
-  }
-  // collapseRuns leaves a message of variables only as it is.
-  if (joined && constants === 0) return undefined;
-  variables.count = count;
-  return node;
 }
 
 /** `"user":` or `'user':` (as /["']:$/). */
@@ -416,7 +312,7 @@ export function maskTokens(tokens: MessageTokens): string {
 const OTHER_SPACE = /[\t\n\v\f\r]/;
 
 /** Words between runs of ASCII spaces, tabs and line breaks. */
-function splitWords(message: string): string[] {
+export function splitWords(message: string): string[] {
   const words: string[] = [];
   if (!OTHER_SPACE.test(message)) {
     // Spaces only, as nearly every log line: from space to space.
@@ -487,7 +383,7 @@ function opensInside(word: string, start: number, end: number, opener: string, c
   return depth > 0;
 }
 
-function isNumberWithAffixes(word: string): boolean {
+export function isNumberWithAffixes(word: string): boolean {
   const { core } = splitAffixes(word);
   return core !== '' && /^[-+~<>]?\d[\d.,]*$/.test(core);
 }
