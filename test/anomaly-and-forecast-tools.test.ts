@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pastIncident } from '../src/demo/history-backfill.ts';
+import { simulatedTimeScale } from './support/simulated-time.ts';
 import { testAssistant } from './support/test-assistant.ts';
 
 // The demo fleet's back-filled history holds a known incident: mistral-7b 2.5× slower for
 // 47 minutes three days ago from 14:00. The tools must find it, and forecast the rhythm.
 // The capacity probe load-tests a demo server: it runs 4 times faster than real time (the load
 // tester reports in its time). The tests only read the assistant, so they run at once.
-process.env.SIMULATED_TIME_SCALE = '4';
+simulatedTimeScale(4);
 let assistant: Awaited<ReturnType<typeof testAssistant>>;
 const now = new Date();
 const incident = pastIncident(now);

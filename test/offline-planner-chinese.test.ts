@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proposalAnswer, writeAnswer } from '../src/agent/offline-planner/answer-writer.ts';
 import { OfflinePlannerChatModel } from '../src/agent/offline-planner/offline-chat-model.ts';
 import { JobRepository } from '../src/jobs/job-repository.ts';
+import { simulatedTimeScale } from './support/simulated-time.ts';
 import { testAssistant } from './support/test-assistant.ts';
 import { waitUntil } from './support/wait-until.ts';
 
 // The probe load-tests a demo server: it runs 4 times faster than real time (the load tester
 // reports in its time), as the figures are compared with the English answer's, not with a clock.
-process.env.SIMULATED_TIME_SCALE = '4';
+simulatedTimeScale(4);
 
 type TestAssistant = Awaited<ReturnType<typeof testAssistant>>;
 const HAN = /[\u4e00-\u9fff]/;

@@ -3,13 +3,14 @@ import { JobRepository } from '../src/jobs/job-repository.ts';
 import { progressBar } from '../src/jobs/progress-bar.ts';
 import { renderTable } from '../src/optimization/tune-job.ts';
 import { ask, demoWithJobMessages } from './support/job-assistant.ts';
+import { simulatedTimeScale } from './support/simulated-time.ts';
 import { waitUntil } from './support/wait-until.ts';
 
 // The comparisons load-test simulated servers and their assertions compare the two sides (faster,
 // smaller, the same GPUs), so the servers run 4 times faster than real time (the load tester
 // reports in their time). Child processes inherit this. The compression command itself keeps
 // real time: its progress must last past the job runner's 2 s between edits to be seen.
-process.env.SIMULATED_TIME_SCALE = '4';
+simulatedTimeScale(4);
 
 // Each test has its own assistant, fleet and data folder, and mostly waits on processes: they run at once.
 describe.concurrent('optimisation jobs', () => {

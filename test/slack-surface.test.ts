@@ -8,6 +8,7 @@ import { createSlackSurface } from '../src/chat/slack/slack-surface.ts';
 import { DeploymentHistory } from '../src/deployments/deployment-history.ts';
 import { createHttpServer, listen } from '../src/http/http-server.ts';
 import { slackSignature, startFakeSlack } from './support/fake-slack.ts';
+import { simulatedTimeScale } from './support/simulated-time.ts';
 import { silentLogger, testAssistant } from './support/test-assistant.ts';
 
 // The real Bolt app over HTTP on the assistant's own server, signed requests in Slack's
@@ -15,7 +16,7 @@ import { silentLogger, testAssistant } from './support/test-assistant.ts';
 
 // The job test compares a quantised model with its baseline by load-testing simulated servers:
 // they run 4 times faster than real time (the load tester reports in their time).
-process.env.SIMULATED_TIME_SCALE = '4';
+simulatedTimeScale(4);
 const SECRET = 'test-signing-secret-8f3a';
 let slack: Awaited<ReturnType<typeof startFakeSlack>>;
 let assistant: Awaited<ReturnType<typeof testAssistant>>;

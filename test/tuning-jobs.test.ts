@@ -1,11 +1,12 @@
 import { describe, it } from 'vitest';
 import { ask, demoWithJobMessages } from './support/job-assistant.ts';
+import { simulatedTimeScale } from './support/simulated-time.ts';
 
 // Each trial is a simulated server under a load test; the assertions read the table's shape and
 // the best trial, so the servers run 4 times faster than real time (the load tester reports in
 // their time; faster still, streaming 64 requests' tokens would outrun the CPU and skew the
 // numbers). Child processes inherit this.
-process.env.SIMULATED_TIME_SCALE = '4';
+simulatedTimeScale(4);
 
 describe('tuning jobs', () => {
   it('tunes the serving config: trials deployed and load-tested, trade-off table, chart, and a proposal to apply the best', async (test) => {
