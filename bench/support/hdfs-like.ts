@@ -13,7 +13,11 @@ export function writeHdfsLikeLogs(
   targets: readonly { file: string; lines: number }[],
   seed = 42,
 ): void {
-  const shapes = sample.filter((line) => HEADER.test(line)).map(lineShape);
+  // Lines end with LF only, as HDFS writes them (the Loghub sample has CRLF).
+  const shapes = sample
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => HEADER.test(line))
+    .map(lineShape);
   if (shapes.length === 0) throw new Error('the HDFS sample has no line of the HDFS format (yymmdd hhmmss pid …)');
   const sorted = [...targets].sort((a, b) => a.lines - b.lines);
   const total = sorted[sorted.length - 1]?.lines ?? 0;

@@ -309,12 +309,17 @@ export function maskTokens(tokens: MessageTokens): string {
   return tokens.texts.map((text, i) => tokens.shapes[i] ?? text).join(' ');
 }
 
-const OTHER_SPACE = /[\t\n\v\f\r]/;
+/** Whether the message holds a tab, a line break, a vertical tab or a form feed (five native scans beat one regex). */
+function hasOtherSpace(message: string): boolean {
+  return (
+    message.includes('\t') || message.includes('\n') || message.includes('\r') || message.includes('\v') || message.includes('\f')
+  );
+}
 
 /** Words between runs of ASCII spaces, tabs and line breaks. */
 export function splitWords(message: string): string[] {
   const words: string[] = [];
-  if (!OTHER_SPACE.test(message)) {
+  if (!hasOtherSpace(message)) {
     // Spaces only, as nearly every log line: from space to space.
     let from = 0;
     for (let at = message.indexOf(' '); at >= 0; at = message.indexOf(' ', from)) {
