@@ -14,8 +14,8 @@ import { writeHdfsLikeLogs } from './support/hdfs-like.ts';
  *   reference issue 15 names when Drain3 is absent;
  * - a big-buffer floor: 1 MiB reads, lines cut with `indexOf`, written in 1 MiB batches;
  * - Drain3 (Python) mining the same content, when `python3 -c 'import drain3'` works.
- * Wall time (median of the rounds), lines/s and peak RSS (`/usr/bin/time`, whole process with its
- * threads), and ratios: a reference's time over ours (above 1: ours is faster).
+ * Wall time (median of the rounds), CPU time, lines/s and peak RSS (`/usr/bin/time`, whole process
+ * with its threads), and ratios of wall times: a reference's time over ours (above 1: ours is faster).
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HDFS_FORMAT = LOGHUB_FORMATS.HDFS as string;
@@ -30,6 +30,8 @@ interface Command {
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds of the process and its threads (less moved by other load than wall time). */
+  cpuSeconds: number | undefined;
   maxRssMiB: number | undefined;
 }
 
@@ -138,7 +140,7 @@ function runOnce(argv: string[], dir: string): Run {
     const start = performance.now();
     const child = spawnSync(
       withTime ? TIME : (argv[0] as string),
-      withTime ? ['-f', '%e %M', '-o', timing, ...argv] : argv.slice(1),
+      withTime ? ['-f', '%U %S %M', '-o', timing, ...argv] : argv.slice(1),
       {
         stdio: ['ignore', devNull, 'pipe'],
         maxBuffer: 64 << 20,
@@ -147,8 +149,16 @@ function runOnce(argv: string[], dir: string): Run {
     const seconds = (performance.now() - start) / 1000;
     if (child.status !== 0)
       throw new Error(`${argv.join(' ')} failed (${child.status}): ${child.stderr.toString().slice(-2000)}`);
-    const maxRssKiB = withTime ? Number(readFileSync(timing, 'utf8').trim().split(/\s+/).pop()) : Number.NaN;
-    return { seconds, maxRssMiB: Number.isFinite(maxRssKiB) ? maxRssKiB / 1024 : undefined };
+    // The last line: /usr/bin/time may write a note about the exit before it.
+    const [user, system, maxRssKiB] = withTime
+      ? (readFileSync(timing, 'utf8').trim().split('\n').pop() ?? '').split(/\s+/).map(Number)
+      : [Number.NaN, Number.NaN, Number.NaN];
+    const cpu = (user as number) + (system as number);
+    return {
+      seconds,
+      cpuSeconds: Number.isFinite(cpu) ? cpu : undefined,
+      maxRssMiB: Number.isFinite(maxRssKiB) ? (maxRssKiB as number) / 1024 : undefined,
+    };
   } finally {
     closeSync(devNull);
   }
@@ -206,6 +216,7 @@ export async function benchLogParseThroughput(sizes = [1_000_000, 10_000_000], r
           (times[index] as Run[]).push(runOnce((commands[index] as Command).argv, dir));
         }
       const seconds = times.map((runs) => median(runs.map((r) => r.seconds)));
+      const cpu = times.map((runs) => median(runs.map((r) => r.cpuSeconds ?? Number.NaN)));
       const rss = times.map((runs) => Math.max(...runs.map((r) => r.maxRssMiB ?? Number.NaN)));
       const references = commands.flatMap((command, i) =>
         command.reference ? [{ name: command.name, seconds: seconds[i] as number }] : [],
@@ -215,13 +226,15 @@ export async function benchLogParseThroughput(sizes = [1_000_000, 10_000_000], r
         `\n${lines.toLocaleString('en')} lines (${mib.toFixed(0)} MiB), median of ${count} run${count > 1 ? 's' : ''}; ratio = reference time / this time`,
       );
       console.log(
-        `${'command'.padEnd(40)} ${'seconds'.padStart(8)} ${'lines/s'.padStart(12)} ${'peak RSS'.padStart(10)}  ${references.map((r) => `vs ${r.name.split(' (')[0]}`.padStart(18)).join(' ')}`,
+        `${'command'.padEnd(40)} ${'seconds'.padStart(8)} ${'CPU s'.padStart(7)} ${'lines/s'.padStart(12)} ${'peak RSS'.padStart(10)}  ${references.map((r) => `vs ${r.name.split(' (')[0]}`.padStart(18)).join(' ')}`,
       );
       commands.forEach((command, i) => {
         const s = seconds[i] as number;
         const memory = Number.isFinite(rss[i]) ? `${(rss[i] as number).toFixed(0)} MiB` : 'n/a';
         console.log(
-          `${command.name.padEnd(40)} ${s.toFixed(2).padStart(8)} ${Math.round(lines / s)
+          `${command.name.padEnd(40)} ${s.toFixed(2).padStart(8)} ${(Number.isFinite(cpu[i]) ? (cpu[i] as number).toFixed(2) : 'n/a').padStart(7)} ${Math.round(
+            lines / s,
+          )
             .toLocaleString('en')
             .padStart(
               12,
