@@ -23,6 +23,28 @@ describe('scaled engine time', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('stands still through a stall instead of handing out its steps all at once after it', async () => {
+    const clock = new ScaledClock(10);
+    const seen: Array<{ engine: number; real: number }> = [];
+    // Steps of 20 engine ms (2 real ms); the fifth blocks the process for 60 real ms (600 engine ms).
+    await new Promise<void>((resolve) => {
+      const step = () => {
+        seen.push({ engine: clock.now(), real: performance.now() });
+        if (seen.length === 5) for (const until = performance.now() + 60; performance.now() < until; );
+        if (seen.length === 30) resolve();
+        else clock.setTimeout(step, 20);
+      };
+      clock.setTimeout(step, 20);
+    });
+    // Each step still lasts its modelled 20 ms of engine time...
+    const engine = seen.map((s) => Math.round((s.engine - (seen[0] as { engine: number }).engine) * 1e6) / 1e6);
+    expect(engine).toEqual(Array.from({ length: 30 }, (_, i) => i * 20));
+    // ...and after the stall they come one by one again: a few caught up at once, not the 30 the stall was worth.
+    const afterStall = seen.slice(5).map((s) => s.real);
+    const atOnce = afterStall.filter((real) => real - (afterStall[0] as number) < 1).length;
+    expect(atOnce).toBeLessThanOrEqual(4);
+  });
+
   it('fires timers in order of due time, never one cleared, and never goes back in time', async () => {
     const clock = new ScaledClock(100);
     const fired: string[] = [];

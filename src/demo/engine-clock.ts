@@ -67,11 +67,15 @@ export class VirtualClock implements EngineClock {
  * their due time, each seeing its due time as now, and timers set there count from it; those that
  * are due by the time one fires run right after it. So the engine's steps keep their modelled
  * lengths however coarse or late Node's timers are (a real millisecond is many engine ones): the
- * clock catches up instead of drifting. Time never goes back: a request stamped while a timer was
+ * clock catches up instead of drifting. A longer stall (the process starved of CPU) is not caught
+ * up, which would hand clients many steps' tokens at once: engine time stands still through it,
+ * as a real server's would fall behind. Time never goes back: a request stamped while a timer was
  * late moves it on.
  */
 export class ScaledClock implements EngineClock {
-  private readonly origin = performance.now();
+  /** Real milliseconds of lateness the clock catches up; past this it stands still instead. */
+  static readonly MAX_CATCH_UP_MS = 4;
+  private origin = performance.now();
   private readonly timers = new TimerQueue();
   private latest = 0;
   private firingAt: number | undefined;
@@ -114,6 +118,9 @@ export class ScaledClock implements EngineClock {
 
   private fire(): void {
     this.wakeUp = undefined;
+    const lateBy = this.elapsed() - (this.timers.nextAt() ?? Number.POSITIVE_INFINITY);
+    const allowed = ScaledClock.MAX_CATCH_UP_MS * this.realTimeScale;
+    if (lateBy > allowed) this.origin += (lateBy - allowed) / this.realTimeScale;
     // Every timer due by now, in order; a few milliseconds at most, so that requests still come in.
     const until = this.elapsed();
     const stopAt = performance.now() + 5;
