@@ -162,7 +162,7 @@ beforeAll(() => {
 afterEach(() => {
   nock.cleanAll();
 });
-// The unit project's files share a worker: leave the network as it was found.
+// Files of a worker run one after another: leave the network as it was found.
 afterAll(() => {
   nock.enableNetConnect();
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tailLogs } from '../src/cli/logs-command.ts';
 import { loadConfig } from '../src/config.ts';
 import { AppError } from '../src/errors.ts';
@@ -57,6 +57,10 @@ beforeAll(() => {
 afterEach(() => {
   nock.cleanAll();
   nock.disableNetConnect();
+});
+// Files of a worker run one after another: leave the network as it was found.
+afterAll(() => {
+  nock.enableNetConnect();
 });
 
 describe('parsing a log line', () => {

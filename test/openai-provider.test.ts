@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerCompletion, fixture, serveCompletions, toolCallCompletion } from './support/openai-fixtures.ts';
 import { tempDataDir, testAssistant } from './support/test-assistant.ts';
 
@@ -11,6 +11,10 @@ beforeAll(() => {
 
 afterEach(() => {
   nock.cleanAll();
+});
+// Files of a worker run one after another: leave the network as it was found.
+afterAll(() => {
+  nock.enableNetConnect();
 });
 
 describe('OpenAI provider through LangChain, against the Chat Completions wire format', () => {
