@@ -50,7 +50,8 @@ describe('detect_anomalies answers', () => {
   const now = new Date();
   const context = { threadId: 't', userId: 'U0ALICE', now };
   beforeAll(async () => {
-    assistant = await testAssistant({ DEMO: 'on' }, { demoTraffic: false });
+    // Three days asked about, and the two days before them the detectors learn from.
+    assistant = await testAssistant({ DEMO: 'on', DEMO_BACKFILL_DAYS: '6' }, { demoTraffic: false });
   }, 60_000);
   afterAll(async () => {
     await assistant?.dispose();
