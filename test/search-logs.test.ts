@@ -9,7 +9,8 @@ const now = new Date();
 const incident = pastIncident(now);
 
 beforeAll(async () => {
-  assistant = await testAssistant({ DEMO: 'on' }, { demoTraffic: false });
+  // The incident three days ago, and the hours of ordinary logs before it.
+  assistant = await testAssistant({ DEMO: 'on', DEMO_BACKFILL_DAYS: '4' }, { demoTraffic: false });
 }, 60_000);
 afterAll(async () => {
   await assistant?.dispose();
