@@ -31,7 +31,14 @@ const logger = createLogger(
 
 beforeAll(async () => {
   slack = await startFakeSlack();
-  const env = { DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
+  // No question here reads the fleet's history: none is back-filled (setup time only).
+  const env = {
+    DEMO: 'on',
+    DEMO_BACKFILL_DAYS: '0',
+    SLACK_BOT_TOKEN: 'xoxb-0000-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+  };
   assistant = await testAssistant(env, { demoTraffic: false });
   const surface = await createSlackSurface(assistant.config, assistant, logger, decisionsOf(assistant.approvals));
   server = createHttpServer({
