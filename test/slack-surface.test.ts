@@ -29,7 +29,14 @@ const fixture = (name: string) =>
 
 beforeAll(async () => {
   slack = await startFakeSlack();
-  const env = { DEMO: 'on', SLACK_BOT_TOKEN: 'xoxb-0000-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
+  // Four days of demo history hold the incident three days ago that "why was mistral-7b slow" finds (setup time only).
+  const env = {
+    DEMO: 'on',
+    DEMO_BACKFILL_DAYS: '4',
+    SLACK_BOT_TOKEN: 'xoxb-0000-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+  };
   assistant = await testAssistant(env, { demoTraffic: false });
   surface = await createSlackSurface(assistant.config, assistant, silentLogger, decisionsOf(assistant.approvals));
   assistant.setNotifier(surface.notify);
