@@ -1,11 +1,11 @@
 import { DEFAULT_MINER_PARAMETERS } from './parameters.ts';
 import {
+  hasOtherSpace,
   isNumberWithAffixes,
   type MessageTokens,
   PARAM,
   readsAsWord,
   shapeMemo,
-  splitWords,
   type TokenizerOptions,
   unitOf,
 } from './tokens.ts';
@@ -83,20 +83,41 @@ export interface VariableTexts {
 export interface KeyNode {
   /** The tree keys so far, joined by `\n`: a message's key when it ends here. */
   readonly prefix: string;
+  /** The last of those keys (this node's key in its parent's children). */
+  readonly part: string;
   children: Map<string, KeyNode> | undefined;
+  /** The constant word that last led on from here, its node, and whether it is a unit (`unitOf`). */
+  lastWord: string | undefined;
+  lastChild: KeyNode | undefined;
+  lastWordIsUnit: boolean;
   /** A number its owner may give the key (the tokenizing workers' dictionaries). */
   id: number;
   epoch: number;
 }
 
+function keyNode(prefix: string, part: string): KeyNode {
+  return {
+    prefix,
+    part,
+    children: undefined,
+    lastWord: undefined,
+    lastChild: undefined,
+    lastWordIsUnit: false,
+    id: -1,
+    epoch: 0,
+  };
+}
+
 /**
  * Keys of messages by their tree keys, one level per token: `quickKeyNode` finds a message's key
  * with a lookup per token, keyed by the word itself for a constant (whose hash the shape lookup
- * already computed) or by its shape, instead of building the key and hashing it whole. Holds at
- * most `limit` nodes: past that it starts empty at the next message.
+ * already computed) or by its shape, instead of building the key and hashing it whole; and a
+ * constant word that follows where it followed last is recognised in place, without a copy or a
+ * lookup. For one tokenizer setting (which words are constants depends on it). Holds at most
+ * `limit` nodes: past that it starts empty at the next message.
  */
 export class KeyTrie {
-  root: KeyNode = { prefix: '', children: undefined, id: -1, epoch: 0 };
+  root: KeyNode = keyNode('', '');
   private size = 0;
 
   constructor(private readonly limit = 1 << 17) {}
@@ -104,7 +125,7 @@ export class KeyTrie {
   /** The root, emptied first when the trie has grown past its limit. */
   start(): KeyNode {
     if (this.size > this.limit) {
-      this.root = { prefix: '', children: undefined, id: -1, epoch: 0 };
+      this.root = keyNode('', '');
       this.size = 0;
     }
     return this.root;
@@ -120,7 +141,7 @@ export class KeyTrie {
     if (next === undefined) {
       // Copies, so that a node does not keep alive the chunk of text its first word was cut from.
       const own = copyText(part);
-      next = { prefix: node === this.root ? own : copyText(`${node.prefix}\n${own}`), children: undefined, id: -1, epoch: 0 };
+      next = keyNode(node === this.root ? own : copyText(`${node.prefix}\n${own}`), own);
       children.set(own, next);
       this.size++;
     }
@@ -137,9 +158,10 @@ export function copyText(text: string): string {
 /**
  * The node of `trie` for the key `messageKey(tokenizeMessage(message, options))` gives, with the
  * variable texts put in `variables` (`texts[0]` … `texts[count - 1]`), without building the tokens:
- * for a message without quotes and without a number followed by a unit, which is nearly every
- * line. Undefined for the others, which need `tokenizeMessage`. The same word shapes, and runs of
- * bare variables joined as `tokenizeMessage` joins them.
+ * for a message of words between spaces, without quotes and without a number followed by a unit,
+ * which is nearly every line. Undefined for the others, which need `tokenizeMessage`. The same
+ * word shapes, and runs of bare variables joined as `tokenizeMessage` joins them. `trie` must serve
+ * this tokenizer setting only.
  */
 export function quickKeyNode(
   message: string,
@@ -147,21 +169,39 @@ export function quickKeyNode(
   variables: VariableTexts,
   trie: KeyTrie,
 ): KeyNode | undefined {
-  if (message.includes('"') || message.includes("'")) return undefined;
+  if (message.includes('"') || message.includes("'") || hasOtherSpace(message)) return undefined;
   const collapse = options.collapseRuns ?? DEFAULT_MINER_PARAMETERS.collapseRuns;
   const memo = shapeMemo(options);
-  const words = splitWords(message);
   const texts = variables.texts;
+  const n = message.length;
   let node = trie.start();
   let count = 0;
   let constants = 0;
   let joined = false;
   let previousJoins = false;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] as string;
+  // The previous word when it is a variable: a unit after it would join it (`tokenizeMessage`).
+  let beforeUnit: string | undefined;
+  for (let at = 0; ; ) {
+    while (at < n && message.charCodeAt(at) === 32) at++;
+    if (at === n) break;
+    let end = message.indexOf(' ', at);
+    if (end < 0) end = n;
+    const seen = node.lastWord;
+    if (seen !== undefined && seen.length === end - at && message.startsWith(seen, at)) {
+      // The constant that followed here last time: its shape, its node and whether it is a unit are known.
+      if (beforeUnit !== undefined && node.lastWordIsUnit && isNumberWithAffixes(beforeUnit)) return undefined;
+      beforeUnit = undefined;
+      previousJoins = false;
+      constants++;
+      node = node.lastChild as KeyNode;
+      at = end;
+      continue;
+    }
+    const word = message.slice(at, end);
+    at = end;
+    if (beforeUnit !== undefined && unitOf(word) !== undefined && isNumberWithAffixes(beforeUnit)) return undefined;
     const shape = memo.shape(word);
-    if (shape !== undefined && i + 1 < words.length && unitOf(words[i + 1] as string) !== undefined && isNumberWithAffixes(word))
-      return undefined;
+    beforeUnit = shape === undefined ? undefined : word;
     const joins = collapse && shape === PARAM && !readsAsWord(word);
     if (previousJoins && joins) {
       texts[count - 1] += ` ${word}`;
@@ -169,9 +209,14 @@ export function quickKeyNode(
       continue;
     }
     previousJoins = joins;
-    node = trie.child(node, shape ?? word);
-    if (shape === undefined) constants++;
-    else texts[count++] = word;
+    const child = trie.child(node, shape ?? word);
+    if (shape === undefined) {
+      constants++;
+      node.lastWord = child.part;
+      node.lastChild = child;
+      node.lastWordIsUnit = unitOf(word) !== undefined;
+    } else texts[count++] = word;
+    node = child;
   }
   // collapseRuns leaves a message of variables only as it is.
   if (joined && constants === 0) return undefined;
