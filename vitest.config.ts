@@ -1,22 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The quick loop (`vitest run --project unit`): pure modules, no processes, servers, assistant or
- * real-time waits. A new test file that fits belongs here; any other runs as integration.
+ * The quick loop (`vitest run --project unit`): modules in memory, with no processes, servers,
+ * worker threads, databases on disk, assistant or real-time waits. A new test file that fits
+ * belongs here; any other runs as integration (so do the scenario evaluation of `llmops rca`, the
+ * embedded store against its previous version on SQLite, and the parallel log miner's workers).
  */
 const UNIT = [
   'ack-first-pacer',
   'anomaly-detectors',
   'concurrency-limiter',
   'config',
-  'embedded-metrics-store',
   'forecast',
   'isolation-forest',
   'kubernetes-backend',
   'kubernetes-job-executor',
   'line-chart',
   'log-miner-families',
-  'log-miner-fast-path',
   'log-miner-loso',
   'log-templates',
   'offline-planner',
@@ -25,7 +25,6 @@ const UNIT = [
   'prometheus-source',
   'rca-families',
   'rca-metric-names',
-  'rca-scenarios',
   'scaled-time',
   'secret-redactor',
   'slack-render',
