@@ -205,7 +205,7 @@ export async function benchLogParseThroughput(sizes = [1_000_000, 10_000_000], r
           ? [{ name: 'Drain3 (Python)', argv: ['python3', join(dir, 'drain3-parse.py'), file], reference: true }]
           : []),
         { name: 'llmops logs parse --workers 0', argv: parse(['--workers', '0']) },
-        { name: `llmops logs parse (${cores} workers)`, argv: parse([]) },
+        { name: `llmops logs parse --workers ${cores}`, argv: parse(['--workers', String(cores)]) },
       ];
       const times = commands.map(() => [] as Run[]);
       const count = lines >= 5_000_000 ? 1 : rounds;
@@ -243,6 +243,9 @@ export async function benchLogParseThroughput(sizes = [1_000_000, 10_000_000], r
       });
       if (!withDrain3)
         console.log('Drain3 is not installed here (python3 -c "import drain3" fails): the readline floor is the reference.');
+      console.log(
+        `(without --workers, logs parse uses ${cores} workers when the 1-minute load average is at most ${cores - 1}, else one thread: defaultWorkers)`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

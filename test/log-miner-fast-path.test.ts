@@ -11,7 +11,7 @@ import { TemplateMiner, type TemplateMinerOptions } from '../src/analysis/logs/d
 import { formatContent, LOGHUB_FORMATS, parseLogFormat } from '../src/analysis/logs/format.ts';
 import { LineSplitter } from '../src/analysis/logs/lines.ts';
 import { KeyTrie, messageKey, quickKeyNode, variableTexts } from '../src/analysis/logs/message-keys.ts';
-import { parseLogFileInParallel } from '../src/analysis/logs/parallel-parse.ts';
+import { defaultWorkers, parseLogFileInParallel } from '../src/analysis/logs/parallel-parse.ts';
 import { LogParser, type ParsedLog, parseLogFile } from '../src/analysis/logs/parse.ts';
 import { quickShape, readsAsWord, shapeOf, tokenizeMessage, unitOf } from '../src/analysis/logs/tokens.ts';
 import { runLogsCommand } from '../src/cli/logs-command.ts';
@@ -354,6 +354,14 @@ describe('llmops logs parse', () => {
       const parallel = await parseLogFileInParallel(file, undefined, {}, { workers: 2, batchBytes: 300, minBytes: 0 });
       expect(summary(parallel)).toBe(summary(parseLogFile(file, undefined, { rememberOutcomes: false })));
       expect(parallel.templates).toContain('size <*> for <*> ✓');
+    });
+
+    it('are one per core by default while a core is free, else none', () => {
+      expect(defaultWorkers(2, 0.3)).toBe(2);
+      expect(defaultWorkers(2, 1)).toBe(2);
+      expect(defaultWorkers(2, 1.4)).toBe(0);
+      expect(defaultWorkers(8, 5)).toBe(8);
+      expect(defaultWorkers(1, 0)).toBe(0);
     });
 
     it('read a line longer than a batch, a file whose end has no LF, and an empty file', async () => {

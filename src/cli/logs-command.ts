@@ -22,8 +22,8 @@ const FLUSH_CHARS = 1 << 20;
  * stdout for every line in order (EventIds numbered by first appearance; the FINAL template of each
  * group). The file is read once, in large chunks; 4 bytes a line are kept for the group ids. Lines that
  * do not match the format are parsed whole; their count goes to stderr. Files of 8 MiB or more are
- * split and tokenized on `--workers` threads (default one per core; 0: all on this thread), with
- * the same output.
+ * split and tokenized on `--workers` threads (0: all on this thread; default one per core when the
+ * cores are free, see `defaultWorkers`), with the same output.
  */
 export async function runLogsCommand(
   args: string[],
@@ -90,7 +90,7 @@ export async function runLogsCommand(
       ...(depth !== undefined ? { depth } : {}),
       ...(mergeDistinct !== undefined ? { mergeDistinct } : {}),
     },
-    workers === 0 ? { minBytes: Number.POSITIVE_INFINITY } : { ...(workers !== undefined ? { workers } : {}) },
+    workers !== undefined ? { workers } : {},
   );
   await writeCsv(result, io.stdout);
   io.stderr.write(

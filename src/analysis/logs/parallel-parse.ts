@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { TemplateMinerOptions } from './drain.ts';
 import type { LogFormat } from './format.ts';
@@ -12,10 +12,11 @@ import { LogParser, type ParsedLog, parseLogFile } from './parse.ts';
  * cut after a `\n` (so no `\r\n` and no character is split between two), each batch goes to a free
  * worker, and the tokens that come back are added to the tree in the file's order. The result is
  * `parseLogFile`'s, line for line. Files under `minBytes` are parsed on this thread: starting
- * workers costs more than it saves there.
+ * workers costs more than it saves there. So is everything when `workers` is 0, or, by default,
+ * when the machine has no core to spare (`defaultWorkers`).
  */
 export interface ParallelOptions {
-  /** Worker threads; default one per core (`os.availableParallelism()`). */
+  /** Worker threads (0: none); default `defaultWorkers()`. */
   workers?: number;
   /** Bytes read per batch (more when a line is longer); default 1 MiB. */
   batchBytes?: number;
@@ -73,6 +74,17 @@ class CodeUnits implements TextSource {
 /** Keys a worker's dictionary holds before it starts anew. */
 export const KEYS_KEPT = 1 << 16;
 
+/**
+ * A worker per core when the cores are free, else none: the workers spend about 45 % more CPU in
+ * all than one thread does (tokens are copied to the tree's thread, each worker warms up on its
+ * own), which pays only with a core to spare: on 2 cores busy with other work, one thread
+ * finished first (bench/log-throughput.ts). Free means a 1-minute load average at least one core
+ * below the cores; where the system keeps no load average (Windows: 0), the cores count as free.
+ */
+export function defaultWorkers(cores = availableParallelism(), load = loadavg()[0] ?? 0): number {
+  return cores >= 2 && load <= cores - 1 ? cores : 0;
+}
+
 const WORKER = new URL('./tokenize-worker.mjs', import.meta.url);
 /** Batches a worker holds at most: it always has the next one at hand. */
 const AHEAD = 2;
@@ -83,11 +95,12 @@ export async function parseLogFileInParallel(
   options: TemplateMinerOptions = {},
   parallel: ParallelOptions = {},
 ): Promise<ParsedLog & { workers: number }> {
-  const count = Math.max(1, parallel.workers ?? availableParallelism());
+  const count = Math.max(0, parallel.workers ?? defaultWorkers());
   const batchBytes = Math.max(1, parallel.batchBytes ?? 1 << 20);
   const fd = openSync(path, 'r');
   try {
-    if (fstatSync(fd).size < (parallel.minBytes ?? 8 << 20)) return { ...parseLogFile(path, format, options), workers: 0 };
+    if (count === 0 || fstatSync(fd).size < (parallel.minBytes ?? 8 << 20))
+      return { ...parseLogFile(path, format, options), workers: 0 };
     const setup: TokenizerSetup = { format, options: tokenizerOptions(options), keysKept: parallel.keysKept ?? KEYS_KEPT };
     return { ...(await inWorkers(fd, setup, new LogParser(format, options), count, batchBytes)), workers: count };
   } finally {
