@@ -12,8 +12,9 @@ import { waitUntil } from './support/wait-until.ts';
 // real time: its progress must last past the job runner's 2 s between edits to be seen.
 simulatedTimeScale(4);
 
-// Each test has its own assistant, fleet and data folder, and mostly waits on processes: they run at once.
-describe.concurrent('optimisation jobs', () => {
+// The two comparisons one after the other: each measures speed, and a load test of the other in the
+// same process would take its CPU.
+describe('compression jobs, compared with their baseline', () => {
   it('quantizes mistral-7b on the demo fleet: proposal, approval, progress in the thread, staging deploy, comparison', async (test) => {
     const { expect } = test;
     const { assistant, edits } = await demoWithJobMessages(test);
@@ -61,7 +62,10 @@ describe.concurrent('optimisation jobs', () => {
     expect(text).toMatch(/GPUs\s+1 × L4\s+\d × L4/); // the same GPU type; as many as the student needs
     expect(assistant.deployments.names()).toContain('qwen2-7b-distilled-phi-3-mini');
   }, 120_000);
+});
 
+// Each test has its own assistant, fleet and data folder, and mostly waits on processes: they run at once.
+describe.concurrent('optimisation jobs', () => {
   it('reports a failed job with its last log lines', async (test) => {
     const { expect } = test;
     const failing = `${process.execPath} -e console.log("loading_weights");console.error("torch.OutOfMemoryError:_CUDA_out_of_memory");process.exit(3) {output}`;
