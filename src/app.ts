@@ -3,9 +3,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createToolCatalogue } from '../tools/index.ts';
 import { createChatModel } from './agent/chat-model-factory.ts';
+import { configuredAgent } from './agent/configured-agent.ts';
 import { askedFor } from './agent/offline-planner/asked-for.ts';
-import { loadPrompt } from './agent/prompt-library.ts';
-import { ToolLoopAgent } from './agent/tool-loop-agent.ts';
+import type { ToolLoopAgent } from './agent/tool-loop-agent.ts';
 import { DEFAULT_POLICY_FILE, loadPolicy } from './approvals/approval-policy.ts';
 import { Approvals, type ThreadNotifier } from './approvals/approvals.ts';
 import { AuditLog } from './approvals/audit-log.ts';
@@ -43,7 +43,6 @@ import type { Logger } from './observability/logger.ts';
 import { AssistantMetrics } from './observability/metrics.ts';
 import { compressionCommands } from './optimization/compression-commands.ts';
 import { Optimizations } from './optimization/optimization-service.ts';
-import { Redactor } from './security/secret-redactor.ts';
 import { ChangeEventRepository } from './store/change-event-repository.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { DatabaseHealth } from './store/database-health.ts';
@@ -307,15 +306,11 @@ export async function startAssistant(config: Config, logger: Logger, overrides: 
       approvedTimer.unref();
     }
     const chosen = overrides.model ?? (await createChatModel(config, () => registry.names()));
-    const agent = new ToolLoopAgent({
+    const agent = configuredAgent(config, {
       ...chosen,
       executor,
-      systemPrompt: loadPrompt('system'),
-      maxSteps: config.AGENT_MAX_STEPS,
-      resultMaxChars: config.TOOL_RESULT_MAX_CHARS,
       metrics,
       logger,
-      redactor: new Redactor({ emails: config.REDACT_EMAILS === 'on', extraPatterns: config.REDACT_PATTERNS }),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
     const threads = new ThreadRepository(db);

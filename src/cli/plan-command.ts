@@ -1,13 +1,11 @@
 import { createToolCatalogue } from '../../tools/index.ts';
 import { createChatModel } from '../agent/chat-model-factory.ts';
-import { loadPrompt } from '../agent/prompt-library.ts';
-import { ToolLoopAgent } from '../agent/tool-loop-agent.ts';
+import { configuredAgent } from '../agent/configured-agent.ts';
 import type { Config } from '../config.ts';
 import type { DeploymentRegistry } from '../deployments/deployment-registry.ts';
 import { AppError } from '../errors.ts';
 import type { MetricsSource } from '../metrics/metrics-source.ts';
 import { AssistantMetrics } from '../observability/metrics.ts';
-import { Redactor } from '../security/secret-redactor.ts';
 import { ToolExecutor } from '../tools/tool-executor.ts';
 import { type CliIo, parseCommandArgs } from './cli-args.ts';
 import { commandLogger } from './command-logger.ts';
@@ -31,16 +29,7 @@ export async function runPlanCommand(args: string[], config: Config, io: CliIo):
   });
   const executor = new ToolExecutor(tools, { timeoutMs: config.TOOL_TIMEOUT_MS, metrics, logger });
   const chosen = await createChatModel(config, () => names);
-  const agent = new ToolLoopAgent({
-    ...chosen,
-    executor,
-    systemPrompt: loadPrompt('system'),
-    maxSteps: config.AGENT_MAX_STEPS,
-    resultMaxChars: config.TOOL_RESULT_MAX_CHARS,
-    metrics,
-    logger,
-    redactor: new Redactor({ emails: config.REDACT_EMAILS === 'on', extraPatterns: config.REDACT_PATTERNS }),
-  });
+  const agent = configuredAgent(config, { ...chosen, executor, metrics, logger });
   const { calls, reply } = await agent.plan(positionals.join(' '));
   if (values.json) {
     io.stdout.write(`${JSON.stringify(calls)}\n`);
