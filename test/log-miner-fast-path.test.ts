@@ -10,7 +10,7 @@ import { csvField } from '../src/analysis/logs/accuracy.ts';
 import { TemplateMiner, type TemplateMinerOptions } from '../src/analysis/logs/drain.ts';
 import { formatContent, LOGHUB_FORMATS, parseLogFormat } from '../src/analysis/logs/format.ts';
 import { LineSplitter } from '../src/analysis/logs/lines.ts';
-import { KeyTrie, messageKey, quickKeyNode, variableTexts } from '../src/analysis/logs/message-keys.ts';
+import { KEY_TRIE_DEPTH, KeyTrie, messageKey, quickKeyNode, variableTexts } from '../src/analysis/logs/message-keys.ts';
 import { defaultWorkers, parseLogFileInParallel } from '../src/analysis/logs/parallel-parse.ts';
 import { LogParser, type ParsedLog, parseLogFile } from '../src/analysis/logs/parse.ts';
 import { quickShape, readsAsWord, shapeOf, tokenizeMessage, unitOf } from '../src/analysis/logs/tokens.ts';
@@ -204,6 +204,11 @@ describe('message keys', () => {
     expect(differ).toEqual([]);
     // Quotes, tabs and numbers with units take the full path; most lines do not.
     expect(quick).toBeGreaterThan(messages.length * 16 * 0.8);
+    // So does a message too long for a trie path (each node holds its key so far).
+    expect(quickKeyNode('word 42 '.repeat(KEY_TRIE_DEPTH), {}, variables, new KeyTrie())).toBeUndefined();
+    expect(quickKeyNode('word 42 '.repeat(KEY_TRIE_DEPTH / 2), {}, variables, new KeyTrie())?.prefix).toBe(
+      messageKey(tokenizeMessage('word 42 '.repeat(KEY_TRIE_DEPTH / 2))),
+    );
   });
 });
 

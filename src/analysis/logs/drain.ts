@@ -2,8 +2,11 @@ import { Masker, type MaskRule } from './masking.ts';
 import { mergeVariablePositions } from './merge.ts';
 import {
   copyText,
+  KEY_TRIE_DEPTH,
   type KeyNode,
   KeyTrie,
+  keyNode,
+  messageKey,
   quickKeyNode,
   routeKeys,
   type TextSource,
@@ -130,8 +133,9 @@ interface Remembered {
   checkTexts: string[] | undefined;
 }
 
-/** Remembered outcomes kept at most (the map is emptied when full). */
+/** Remembered outcomes kept at most (the map is emptied when full), and the longest key remembered. */
 const REMEMBER_MAX = 1 << 14;
+const REMEMBER_KEY_CHARS = 1 << 14;
 
 const newNode = (): TreeNode => ({ children: new Map(), clusters: [] });
 
@@ -267,12 +271,12 @@ export class TemplateMiner {
     }
     const tokens = this.tokens(content);
     variables.count = 0;
+    for (let i = 0; i < tokens.texts.length; i++)
+      if (tokens.shapes[i] !== undefined) variables.texts[variables.count++] = tokens.texts[i] as string;
+    // A very long message is keyed whole, outside the trie.
+    if (tokens.texts.length > KEY_TRIE_DEPTH) return keyNode(messageKey(tokens), '');
     let node = keys.start();
-    for (let i = 0; i < tokens.texts.length; i++) {
-      const shape = tokens.shapes[i];
-      if (shape !== undefined) variables.texts[variables.count++] = tokens.texts[i] as string;
-      node = keys.child(node, shape ?? (tokens.texts[i] as string));
-    }
+    for (let i = 0; i < tokens.texts.length; i++) node = keys.child(node, tokens.shapes[i] ?? (tokens.texts[i] as string));
     return node;
   }
 
@@ -349,7 +353,7 @@ export class TemplateMiner {
       if (changed) {
         this.dirty = true;
         this.versions[n] = version + 1;
-      } else if (this.remember) {
+      } else if (this.remember && key.length <= REMEMBER_KEY_CHARS) {
         const checks = this.textChecks(keys, shapes);
         if (this.remembered.size >= REMEMBER_MAX) this.remembered.clear();
         this.remembered.set(key, {

@@ -95,7 +95,13 @@ export interface KeyNode {
   epoch: number;
 }
 
-function keyNode(prefix: string, part: string): KeyNode {
+/**
+ * Tokens a message may have to be found in a KeyTrie: each node holds its key so far, so a path is
+ * quadratic in its length; longer messages (a 2 MB line of words) are keyed whole, once.
+ */
+export const KEY_TRIE_DEPTH = 256;
+
+export function keyNode(prefix: string, part: string): KeyNode {
   return {
     prefix,
     part,
@@ -175,6 +181,7 @@ export function quickKeyNode(
   const texts = variables.texts;
   const n = message.length;
   let node = trie.start();
+  let depth = 0;
   let count = 0;
   let constants = 0;
   let joined = false;
@@ -184,6 +191,7 @@ export function quickKeyNode(
   for (let at = 0; ; ) {
     while (at < n && message.charCodeAt(at) === 32) at++;
     if (at === n) break;
+    if (depth === KEY_TRIE_DEPTH) return undefined;
     let end = message.indexOf(' ', at);
     if (end < 0) end = n;
     const seen = node.lastWord;
@@ -194,6 +202,7 @@ export function quickKeyNode(
       previousJoins = false;
       constants++;
       node = node.lastChild as KeyNode;
+      depth++;
       at = end;
       continue;
     }
@@ -217,6 +226,7 @@ export function quickKeyNode(
       node.lastWordIsUnit = unitOf(word) !== undefined;
     } else texts[count++] = word;
     node = child;
+    depth++;
   }
   // collapseRuns leaves a message of variables only as it is.
   if (joined && constants === 0) return undefined;

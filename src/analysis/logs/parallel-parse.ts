@@ -218,10 +218,11 @@ class BatchReader {
   ) {}
 
   next(): Uint8Array | undefined {
+    let want = this.batchBytes;
     while (!this.done) {
-      const buffer = Buffer.allocUnsafeSlow(this.carry.length + this.batchBytes);
+      const buffer = Buffer.allocUnsafeSlow(this.carry.length + want);
       this.carry.copy(buffer, 0);
-      const read = readSync(this.fd, buffer, this.carry.length, this.batchBytes, null);
+      const read = readSync(this.fd, buffer, this.carry.length, want, null);
       const filled = this.carry.length + read;
       if (read === 0) {
         this.done = true;
@@ -230,8 +231,9 @@ class BatchReader {
       }
       const cut = buffer.lastIndexOf(10, filled - 1) + 1;
       if (cut === 0) {
-        // No line ends in what was read: read on.
+        // No line ends in what was read: read on, twice as much each time (a long line is copied a few times, not once per batch).
         this.carry = buffer.subarray(0, filled);
+        want = Math.max(want, filled);
         continue;
       }
       this.carry = Buffer.from(buffer.subarray(cut, filled));
