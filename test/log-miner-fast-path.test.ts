@@ -242,6 +242,21 @@ describe('remembered outcomes', () => {
         expect(run(lines, options) === run(lines, { ...options, rememberOutcomes: false }), JSON.stringify(options)).toBe(true);
   });
 
+  it('give the same clusters through assign (keys found word by word), on each sample and on all of them mixed', () => {
+    const ids = (lines: readonly string[], options: TemplateMinerOptions) => {
+      const miner = new TemplateMiner(options);
+      const assigned = lines.map((line) => miner.assign(line.replace(/\r$/, '')));
+      return JSON.stringify([assigned, assigned.map((id) => miner.template(id)), miner.templates()]);
+    };
+    const systems = [
+      ...SYSTEMS.map((system) => samples.get(system) ?? []),
+      SYSTEMS.flatMap((system) => samples.get(system) ?? []),
+    ];
+    for (const lines of systems)
+      for (const options of settings)
+        expect(ids(lines, options) === ids(lines, { ...options, rememberOutcomes: false }), JSON.stringify(options)).toBe(true);
+  });
+
   it('are not used where the line differs in a variable that a cluster still holds as written', () => {
     const miner = new TemplateMiner();
     const first = miner.add('size 67108864 for blk_1');

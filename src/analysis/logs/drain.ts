@@ -42,9 +42,10 @@ import { type MessageTokens, PARAM, readsAsWord, type TokenizerOptions, tokenize
  * Lines of one shape mostly land where the previous line of that shape did. Such an outcome is
  * remembered, keyed by the message's tree keys (constants as written, variables by their shape),
  * when it changed nothing: the next line with those keys joins the same cluster at once, provided
- * no cluster of its token count has changed since and it agrees with the remembered line wherever
- * a candidate cluster still held a literal for one of its variables (the only places where the
- * full comparison reads a variable's text). The outcome is the one the full comparison gives.
+ * no cluster of its token count has changed since and, wherever a candidate cluster still holds a
+ * literal for one of its variables (the only places where the full comparison reads a variable's
+ * text), its text equals the same one of those literals as the remembered line's did. The outcome
+ * is the one the full comparison gives.
  *
  * Memory is bounded: at most `maxClusters` clusters are kept; past that the least recently used
  * cluster is evicted (removed from its leaf; `onEvict` is told). A line that would have joined an
@@ -126,11 +127,20 @@ interface TreeNode {
 interface Remembered {
   cluster: Cluster;
   version: number;
-  /** Positions (and that line's texts there) where a variable's text took part in the comparison. */
-  checks: number[] | undefined;
-  /** The same positions counted among the message's variable tokens only. */
-  checkVariables: number[] | undefined;
-  checkTexts: string[] | undefined;
+  /** Where a variable's text takes part in the outcome (see `textChecks`); undefined if nowhere. */
+  checks: TextCheck[] | undefined;
+}
+
+/**
+ * A variable position where candidate clusters hold `literals`: a line of the same keys has the
+ * remembered outcome only if its text there equals the same one of them (`equals`; -1: none).
+ */
+interface TextCheck {
+  position: number;
+  /** The position counted among the message's variable tokens only. */
+  variable: number;
+  literals: string[];
+  equals: number;
 }
 
 /** Remembered outcomes kept at most (the map is emptied when full), and the longest key remembered. */
@@ -310,7 +320,7 @@ export class TemplateMiner {
     if (
       known !== undefined &&
       this.recalls(known) &&
-      (known.checkVariables === undefined || agreesKeyed(known, source.slice(from, to)))
+      (known.checks === undefined || agreesKeyed(known, source.slice(from, to)))
     ) {
       this.touch(known.cluster);
       this.lastChanged = false;
@@ -354,15 +364,8 @@ export class TemplateMiner {
         this.dirty = true;
         this.versions[n] = version + 1;
       } else if (this.remember && key.length <= REMEMBER_KEY_CHARS) {
-        const checks = this.textChecks(keys, shapes);
         if (this.remembered.size >= REMEMBER_MAX) this.remembered.clear();
-        this.remembered.set(key, {
-          cluster: match,
-          version,
-          checks,
-          checkVariables: checks?.map((i) => variableIndex(shapes, i)),
-          checkTexts: checks?.map((i) => copyText(texts[i] as string)),
-        });
+        this.remembered.set(key, { cluster: match, version, checks: this.textChecks(keys, tokens, match) });
       }
       return match;
     }
@@ -496,16 +499,31 @@ export class TemplateMiner {
   }
 
   /**
-   * Positions where `bestMatch` compared one of the message's variables by its text (a candidate
-   * cluster holds a literal there): a line with the same keys may differ there. Undefined if none.
+   * Where the outcome for a line of these keys depends on a variable's text, and how: where the
+   * cluster it joined holds a literal (another text there would widen it), and where another
+   * candidate holds a literal under a shape other than the variable's (its similarity counts the
+   * text there; under the same shape it counts the position whatever the text). What matters is
+   * which of those literals the text equals.
    */
-  private textChecks(keys: string[], shapes: readonly (string | undefined)[]): number[] | undefined {
-    const checks: number[] = [];
+  private textChecks(keys: string[], tokens: MessageTokens, joined: Cluster): TextCheck[] | undefined {
+    const { texts, shapes } = tokens;
+    const checks: TextCheck[] = [];
     for (const leaf of this.candidateLeaves(keys))
       for (const cluster of leaf.clusters)
-        for (let i = 0; i < shapes.length; i++)
-          if (shapes[i] !== undefined && cluster.texts[i] !== undefined && !checks.includes(i)) checks.push(i);
-    return checks.length > 0 ? checks.sort((a, b) => a - b) : undefined;
+        for (let i = 0; i < shapes.length; i++) {
+          const shape = shapes[i];
+          const literal = cluster.texts[i];
+          if (shape === undefined || literal === undefined || (cluster !== joined && cluster.shapes[i] === shape)) continue;
+          let check = checks.find((c) => c.position === i);
+          if (check === undefined) {
+            check = { position: i, variable: variableIndex(shapes, i), literals: [], equals: -1 };
+            checks.push(check);
+          }
+          if (!check.literals.includes(literal)) check.literals.push(literal);
+        }
+    if (checks.length === 0) return undefined;
+    for (const check of checks) check.equals = check.literals.indexOf(texts[check.position] as string);
+    return checks;
   }
 
   /** Leaves reachable by following, at each token layer, the token's child and the `<*>` child. */
@@ -553,29 +571,29 @@ export class TemplateMiner {
   }
 }
 
-/** True when `texts` has the remembered line's text at every position that was compared by text. */
+/** True when `texts` equals the same literal as the remembered line's at every check (see TextCheck). */
 function agrees(known: Remembered, texts: readonly string[]): boolean {
-  const { checks, checkTexts } = known;
-  if (checks === undefined || checkTexts === undefined) return true;
-  for (let j = 0; j < checks.length; j++) if (texts[checks[j] as number] !== checkTexts[j]) return false;
+  const { checks } = known;
+  if (checks === undefined) return true;
+  for (const check of checks) if (check.literals.indexOf(texts[check.position] as string) !== check.equals) return false;
   return true;
 }
 
 /** As `agrees`, for the message's variable texts in order. */
 function agreesVariables(known: Remembered, variables: VariableTexts): boolean {
-  const { checkVariables, checkTexts } = known;
-  if (checkVariables === undefined || checkTexts === undefined) return true;
-  for (let j = 0; j < checkVariables.length; j++)
-    if (variables.texts[checkVariables[j] as number] !== checkTexts[j]) return false;
+  const { checks } = known;
+  if (checks === undefined) return true;
+  for (const check of checks)
+    if (check.literals.indexOf(variables.texts[check.variable] as string) !== check.equals) return false;
   return true;
 }
 
 /** As `agrees`, for the variable texts of `variableTexts`. */
 function agreesKeyed(known: Remembered, variables: string): boolean {
-  const { checkVariables, checkTexts } = known;
-  if (checkVariables === undefined || checkTexts === undefined) return true;
+  const { checks } = known;
+  if (checks === undefined) return true;
   const texts = variables.split('\n');
-  for (let j = 0; j < checkVariables.length; j++) if (texts[checkVariables[j] as number] !== checkTexts[j]) return false;
+  for (const check of checks) if (check.literals.indexOf(texts[check.variable] as string) !== check.equals) return false;
   return true;
 }
 
