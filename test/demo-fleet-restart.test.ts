@@ -45,12 +45,20 @@ function fileSd(): Record<string, { targets: string[]; version: string }> {
   );
 }
 
+// Each look on a connection of its own: a kept-alive one to a slot's previous process is closed at
+// cut-over, and reusing it just as it closes fails the way any HTTP client's idle socket can.
+const ownConnection = { headers: { connection: 'close' } };
 const state = async (url: string) =>
-  (await (await fetch(`${url}/admin/state`)).json()) as { name: string; version: string; gpu: string; max_num_seqs: number };
+  (await (await fetch(`${url}/admin/state`, ownConnection)).json()) as {
+    name: string;
+    version: string;
+    gpu: string;
+    max_num_seqs: number;
+  };
 const servedModel = async (url: string) =>
-  ((await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+  ((await (await fetch(`${url}/v1/models`, ownConnection)).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
 const answers = (url: string) =>
-  fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+  fetch(`${url}/health`, { ...ownConnection, signal: AbortSignal.timeout(2000) }).then(
     (response) => response.ok,
     () => false,
   );
