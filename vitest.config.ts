@@ -32,6 +32,13 @@ const UNIT = [
   'tuning-optimizers',
 ].map((name) => `test/${name}.test.ts`);
 
+/**
+ * Integration files whose assertions measure real time to a few milliseconds on the test's own
+ * clock (the load tester's accuracy): they run first, before the rest fills both cores and a
+ * client's own delays become what is measured.
+ */
+const TIMED = ['load-tester'].map((name) => `test/${name}.test.ts`);
+
 // TEST_TIMINGS=1 (or a path for JSON) prints each file's wall and CPU seconds, slowest first.
 const timings = process.env.TEST_TIMINGS ? { setupFiles: ['test/support/file-timings-setup.ts'] } : {};
 
@@ -43,8 +50,20 @@ export default defineConfig({
     // than there are cores (the default, one less than the cores, left this 2-core machine idle);
     // the unit files share the same workers (projects with another count would run one after the other).
     maxWorkers: 5,
+    sequence: { groupOrder: 1 },
     reporters: process.env.TEST_TIMINGS ? ['default', './test/support/file-timings-reporter.ts'] : ['default'],
     projects: [
+      {
+        extends: true,
+        test: {
+          name: 'timed',
+          include: TIMED,
+          maxWorkers: 1,
+          sequence: { groupOrder: 0 },
+          isolate: false,
+          ...timings,
+        },
+      },
       {
         extends: true,
         test: {
@@ -60,7 +79,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: UNIT,
+          exclude: [...UNIT, ...TIMED],
           // Importing the assistant costs each file about a CPU second; files of a worker share it
           // (about 50 of the suite's CPU seconds). So a file that changes process-wide state
           // (environment, nock, timers, servers) restores it when it ends, as simulatedTimeScale() does.

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ScaledClock } from '../src/demo/engine-clock.ts';
+import { performanceOf, stepMs } from '../src/demo/serving-model.ts';
+import { SimulatedServer } from '../src/demo/simulated-server.ts';
 import { AppError } from '../src/errors.ts';
 import { latencyStats, runLoadTest } from '../src/integrations/load-tester.ts';
 import { SseParser } from '../src/integrations/sse-reader.ts';
@@ -390,6 +393,43 @@ describe('runLoadTest against an OpenAI-compatible server', () => {
     await expect(attempt({ maxTokens: { mean: 0 } })).rejects.toThrow(/maxTokens/);
     await expect(attempt({ ratePerSecond: -1 })).rejects.toThrow(/ratePerSecond/);
     await expect(attempt({ slo: { ttftMs: 'fast' } })).rejects.toThrow(/slo\.ttftMs/);
+  });
+});
+
+describe('runLoadTest against the simulated vLLM server', () => {
+  it('reproduces the configured decode speed within 10 %', TIMING, async () => {
+    // In real time, on the clock that keeps the steps' modelled lengths: what is measured is the
+    // tester (a client's own delays are not multiplied by a time scale here).
+    const config = {
+      name: 'llama-3-8b',
+      version: 'v2',
+      seed: 3,
+      model: 'llama-3-8b',
+      gpu: 'A100-80GB',
+      gpuCount: 1,
+      dtype: 'bf16' as const,
+      maxNumSeqs: 64,
+      maxNumBatchedTokens: 8192,
+    };
+    const server = new SimulatedServer({ ...config, clock: new ScaledClock(1) });
+    await server.start();
+    try {
+      const report = await runLoadTest({
+        baseUrl: `${server.url}/v1`,
+        model: server.name,
+        requests: 5,
+        concurrency: 1,
+        maxTokens: 24,
+        promptTokens: 100,
+        ignoreEos: true,
+      });
+      const expected = stepMs(performanceOf(config), 1, 0) / 1000;
+      expect(report.failed).toBe(0);
+      expect(report.timeScale).toBeUndefined(); // real time: nothing to convert
+      expect(Math.abs((report.tpot?.p50 ?? 0) - expected) / expected).toBeLessThan(0.1);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
