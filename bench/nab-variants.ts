@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { ConformalCalibrator } from '../src/analysis/anomaly/calibration.ts';
 import { CombinedDetector } from '../src/analysis/anomaly/combined.ts';
 import { ContextualDetector, ContextualModel, type ContextualOptions } from '../src/analysis/anomaly/contextual.ts';
@@ -8,17 +6,8 @@ import { AnomalyLikelihood, logLikelihoodScore } from '../src/analysis/anomaly/l
 import { SlidingMax } from '../src/analysis/anomaly/rolling.ts';
 import { SequenceDetector } from '../src/analysis/anomaly/sequence.ts';
 import type { AnomalyDetector } from '../src/analysis/anomaly/types.ts';
-import { parseTimestamp } from '../src/cli/anomalies-command.ts';
-import {
-  leaveOneCategoryOut,
-  listCsv,
-  loadWindows,
-  NAB_PROFILES,
-  type NabCandidate,
-  type NabFileResult,
-  nabRoot,
-  optimiseThreshold,
-} from './nab.ts';
+import { leaveOneCategoryOut, NAB_PROFILES, type NabCandidate, type NabFileResult, optimiseThreshold } from './nab.ts';
+import { loadSeries, type Series } from './nab-proxies.ts';
 
 /**
  * Every detector variant tried for issue 12 on the three shared NAB categories, scored the same
@@ -32,29 +21,6 @@ import {
  * likelihood (src/analysis/anomaly/likelihood.ts) over raw scores; CAD fused with the hybrid.
  * The fusions are computed from one pass per file that records every component's output.
  */
-
-interface Series {
-  name: string;
-  t: number[];
-  v: number[];
-  windows: Array<[number, number]>;
-}
-
-function loadSeries(root = nabRoot()): Series[] {
-  const windows = loadWindows(root);
-  const dataDir = join(root, 'data');
-  return listCsv(dataDir).map((path) => {
-    const name = relative(dataDir, path).split('\\').join('/');
-    const t: number[] = [];
-    const v: number[] = [];
-    for (const line of readFileSync(path, 'utf8').trim().split('\n').slice(1)) {
-      const comma = line.indexOf(',');
-      t.push(parseTimestamp(line.slice(0, comma).trim()));
-      v.push(Number(line.slice(comma + 1)));
-    }
-    return { name, t, v, windows: windows.get(name) ?? [] };
-  });
-}
 
 /** Scores rounded as the CLI writes them (5 decimals), so ties and thresholds match `llmops anomalies score`. */
 function asResult(series: Series, scores: number[]): NabFileResult {
