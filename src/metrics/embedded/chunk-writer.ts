@@ -206,8 +206,8 @@ export class ChunkWriter {
     if (chunk.n > 0) this.writeRows(targetId, chunk, 0, chunk.n);
   }
 
-  /** Writes rows [from, to) of a chunk in memory as a piece: the chunk row and one row of whole scrapes. */
-  private writeWhole(targetId: number, chunk: OpenChunk, from: number, to: number): void {
+  /** The chunk row of rows [from, to): their times, layouts and the families stored for them; returns its key time. */
+  private putChunkRow(targetId: number, chunk: OpenChunk, from: number, to: number, families: string[]): number {
     const t0 = chunk.times[from] as number;
     const n = to - from;
     this.statements.putChunk.run(
@@ -217,8 +217,14 @@ export class ChunkWriter {
       n,
       encodeTimes(chunk.times.subarray(from, to), n),
       encodeLayouts(chunk.layouts.subarray(from, to), n),
-      JSON.stringify([WHOLE_SCRAPES]),
+      JSON.stringify(families),
     );
+    return t0;
+  }
+
+  /** Writes rows [from, to) of a chunk in memory as a piece: the chunk row and one row of whole scrapes. */
+  private writeWhole(targetId: number, chunk: OpenChunk, from: number, to: number): void {
+    const t0 = this.putChunkRow(targetId, chunk, from, to, [WHOLE_SCRAPES]);
     const scrapes = chunk.scrapes.slice(from, to);
     const values = new Float64Array(scrapes.reduce((sum, scrape) => sum + scrape.length, 0));
     let at = 0;
@@ -231,21 +237,17 @@ export class ChunkWriter {
 
   /** Writes rows [from, to) of a chunk in memory as the chunk row keyed by their first time. */
   private writeRows(targetId: number, chunk: OpenChunk, from: number, to: number): void {
-    const t0 = chunk.times[from] as number;
-    const n = to - from;
-    this.statements.putChunk.run(
-      targetId,
-      t0,
-      chunk.times[to - 1],
-      n,
-      encodeTimes(chunk.times.subarray(from, to), n),
-      encodeLayouts(chunk.layouts.subarray(from, to), n),
-      JSON.stringify([...chunk.families.keys()]),
-    );
+    const t0 = this.putChunkRow(targetId, chunk, from, to, [...chunk.families.keys()]);
     for (const [family, columns] of chunk.families) {
       const k = columns.keys.length;
       columns.keysetId ??= this.layouts.idFor(targetId, columns.keys);
-      this.statements.putValues.run(targetId, family, t0, columns.keysetId, blobOf(columns.values.subarray(from * k), n * k));
+      this.statements.putValues.run(
+        targetId,
+        family,
+        t0,
+        columns.keysetId,
+        blobOf(columns.values.subarray(from * k), (to - from) * k),
+      );
     }
   }
 
