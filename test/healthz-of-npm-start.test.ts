@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
   linkSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -14,38 +13,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthUntil } from './support/health-until.ts';
+import { startService } from './support/start-service.ts';
 
 // The database check of /healthz on the service `npm start` runs, as its file is corrupted, moved
 // and deleted under it (a file of its own, so that it runs beside the in-process storage tests).
-const ROOT = new URL('..', import.meta.url).pathname;
-
-/** `npm start`'s own command as a service on `dataDir`, on a free port; resolves once it logs "assistant started". */
-async function startService(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(
-    ' ',
-  );
-  const child = spawn(start[0] === 'node' ? process.execPath : (start[0] as string), start.slice(1), {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, DEMO: 'off', PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no "assistant started" log line within 30 s')), 30_000);
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg: string; port?: number };
-      if (entry.msg === 'assistant started' && entry.port) {
-        clearTimeout(timer);
-        resolve(entry.port);
-      }
-    });
-  });
-  return { child, port };
-}
+const _ROOT = new URL('..', import.meta.url).pathname;
 
 describe('/healthz of npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'llmops-test-'));
@@ -53,7 +28,7 @@ describe('/healthz of npm start', () => {
   let service: { child: ChildProcess; port: number };
 
   beforeAll(async () => {
-    service = await startService(dataDir);
+    service = await startService({ PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, DEMO: 'off', PORT: '0' });
   }, 40_000);
 
   afterAll(() => {
@@ -123,7 +98,7 @@ describe('/healthz of npm start', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
-    service = await startService(dataDir);
+    service = await startService({ PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, DEMO: 'off', PORT: '0' });
     const again = await healthUntil(service.port, (status) => status === 200);
     expect(again.status).toBe(200);
     const copy = new Database(file, { readonly: true });

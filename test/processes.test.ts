@@ -1,7 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, it } from 'vitest';
+import { startService } from './support/start-service.ts';
 import { tempDataDir } from './support/test-assistant.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -117,26 +117,9 @@ describe.concurrent('npm start without a terminal', () => {
   afterAll(() => child?.kill('SIGKILL'));
 
   it('runs as a service with /healthz and /metrics on PORT, and stops cleanly on SIGTERM', async ({ expect }) => {
-    // The start script's command itself, so that SIGTERM reaches the assistant as it does in the container.
-    const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(
-      ' ',
-    );
-    child = spawn(start[0] === 'node' ? process.execPath : (start[0] as string), start.slice(1), {
-      cwd: ROOT,
-      env: cleanEnv({ PORT: '0' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no "assistant started" log line within 30 s')), 30_000);
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg: string; port?: number };
-        if (entry.msg === 'assistant started' && entry.port) {
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-      });
-    });
+    const started = await startService(cleanEnv({ PORT: '0' }));
+    child = started.child;
+    const port = started.port;
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true, checks: { database: 'ok' }, provider: 'offline' });
