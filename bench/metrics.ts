@@ -19,13 +19,8 @@ import { Random } from '../src/random/seeded-random.ts';
 import { ChangeEventRepository } from '../src/store/change-event-repository.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { MetricStore as PreviousMetricStore } from '../test/support/previous-embedded/metric-store.ts';
-import {
-  createBlocks,
-  OpenMetricsBlocks,
-  onPath,
-  type RunningPrometheus,
-  startPrometheusOnBlocks,
-} from './support/prometheus-blocks.ts';
+import { onPath } from '../test/support/prometheus-server.ts';
+import { createBlocks, OpenMetricsBlocks, type RunningPrometheus, startPrometheusOnBlocks } from './support/prometheus-blocks.ts';
 
 /** A vLLM server's metrics after some traffic, so expositions have realistic sizes and values. */
 function busyMetrics(name: string, random: Random): VllmMetrics {

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/net/free-port.ts';
 
@@ -9,19 +9,6 @@ const run = promisify(execFile);
 /** Prometheus' block length: promtool re-reads its whole input once per block, so each block gets its own file. */
 const BLOCK_MS = 2 * 3_600_000;
 const FLUSH_BYTES = 1 << 20;
-
-/** Whether `binary` is an executable on PATH. */
-export function onPath(binary: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    if (!dir) return false;
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /**
  * Samples in OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`, written to

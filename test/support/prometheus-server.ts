@@ -120,7 +120,8 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
 
 export { freePort };
 
-function onPath(binary: string): boolean {
+/** Whether `binary` is an executable on PATH. */
+export function onPath(binary: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
     if (!dir) return false;
     try {
